@@ -1,0 +1,287 @@
+"""The backward engine: dependency counts, then a ready stack; no recursion.
+
+1. Walk the graph from the roots once, counting for every node how many edges point at it.
+2. Run nodes whose count has dropped to zero. A node's incoming gradients are summed in its
+   buffer before it runs, so a value used twice (`b = a + a`) gets one summed gradient.
+3. Gradients reaching an `AccumulateGrad` go into the leaf's `.grad` (or, for `autograd.grad`,
+   into the result). Unless `retain_graph`, each node drops its saved values as soon as it ran.
+
+With `create_graph=True` grad mode is on while backward formulas run, so they record a graph.
+"""
+from .._tensor import Tensor, wrap, Size
+from .function import AccumulateGrad, accumulator, _anomaly_state
+from .grad_mode import state as _grad_state
+
+
+def _root_grad(i, t, g, create_graph):
+    shape = t._data.shape
+    if g is None:
+        if t._data.size != 1:
+            raise RuntimeError('grad can be implicitly created only for scalar outputs')
+        if t._data.dtype.kind != 'f':
+            raise RuntimeError('grad can be implicitly created only for real scalar outputs but got '
+                               + repr(t.dtype))
+        xp = _xp(t._data)
+        return wrap(xp.ones(shape, dtype=t._data.dtype))
+    if not isinstance(g, Tensor):
+        xp = _xp(t._data)
+        g = wrap(xp.asarray(g, dtype=t._data.dtype))
+    if g._data.shape != shape:
+        raise RuntimeError(f'Mismatch in shape: grad_output[{i}] has a shape of {Size(g._data.shape)} and '
+                           f'output[{i}] has a shape of {Size(shape)}.')
+    if create_graph and g._rg:
+        return g.to(t.dtype) if g._data.dtype != t._data.dtype else g
+    # a private copy: the caller's tensor must never become (and be accumulated into as) a .grad
+    return wrap(g._data.astype(t._data.dtype, copy=True))
+
+
+def _xp(a):
+    from .._device import xp_of
+    return xp_of(a)
+
+
+def _count_dependencies(roots):
+    deps = {}
+    seen = set(roots)
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        for child, _ in node.next_functions:
+            if child is None:
+                continue
+            deps[child] = deps.get(child, 0) + 1
+            if child not in seen:
+                seen.add(child)
+                stack.append(child)
+    return deps
+
+
+def _needed_nodes(roots, deps, targets):
+    """Nodes from which some target can be reached (targets included): the rest need not run."""
+    remaining = dict(deps)
+    order = []
+    stack = [r for r in roots if remaining.get(r, 0) == 0]
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        for child, _ in node.next_functions:
+            if child is not None:
+                remaining[child] -= 1
+                if remaining[child] == 0:
+                    stack.append(child)
+    needed = set(targets)
+    for node in reversed(order):
+        if node not in needed and any(c in needed for c, _ in node.next_functions):
+            needed.add(node)
+    return needed
+
+
+def _accumulate_into(t, g, create_graph):
+    """`.grad += g` with PyTorch's rules: in place normally, out of place when building a graph."""
+    if t.grad is None:
+        t.grad = g if create_graph else (g.detach() if g._rg else g)
+    elif create_graph or t.grad._rg:
+        t.grad = t.grad + g
+    else:
+        t.grad._data += g._data
+
+
+def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None, capture=False,
+                 allow_unused=False):
+    """Backpropagate from `tensors`. With `capture`, return the gradients of `inputs` instead of
+    accumulating them (autograd.grad); with `inputs` but no capture, accumulate only into those."""
+    if retain_graph is None:
+        retain_graph = create_graph
+    buffers = {}
+    roots = []
+    for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
+        if not t._rg:
+            raise RuntimeError(f'element {i} of tensors does not require grad and does not have a grad_fn')
+        g = _root_grad(i, t, g, create_graph)
+        node, nr = (t.grad_fn, t._out) if t.grad_fn is not None else (accumulator(t), 0)
+        buf = buffers.get(node)
+        if buf is None:
+            buf = buffers[node] = [None] * node._n_out
+            roots.append(node)
+        buf[nr] = g if buf[nr] is None else buf[nr] + g
+
+    deps = _count_dependencies(roots)
+
+    # what to deliver, and where: {(node, output_nr): input index}
+    targets = {}
+    input_list = list(inputs) if inputs is not None else None
+    if input_list is not None:
+        for k, t in enumerate(input_list):
+            if not isinstance(t, Tensor):
+                raise TypeError(f'inputs must be Tensors, got {type(t).__name__}')
+            if not t._rg:
+                raise RuntimeError('One of the differentiated Tensors does not require grad')
+            key = (t.grad_fn, t._out) if t.grad_fn is not None else (accumulator(t), 0)
+            targets.setdefault(key, []).append(k)
+        needed = _needed_nodes(roots, deps, {n for n, _ in targets})
+    else:
+        needed = None
+    results = [None] * len(input_list) if input_list is not None else None
+
+    prev_mode = _grad_state.enabled
+    _grad_state.enabled = create_graph
+    try:
+        ready = [r for r in roots if deps.get(r, 0) == 0]
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None) or [None] * node._n_out
+            _apply_tensor_hooks(node, grads, create_graph)
+
+            if targets:
+                for nr in range(node._n_out):
+                    ks = targets.get((node, nr))
+                    if ks is not None and grads[nr] is not None:
+                        for k in ks:
+                            if capture:
+                                results[k] = grads[nr]
+                            elif node.__class__ is not AccumulateGrad:
+                                _accumulate_into(input_list[k], grads[nr], create_graph)
+
+            if node.__class__ is AccumulateGrad:
+                if not capture and (needed is None or (node, 0) in targets):
+                    var = node._var()
+                    if var is not None and grads[0] is not None:
+                        _accumulate_into(var, grads[0], create_graph)
+                continue
+
+            if needed is not None and not any(c in needed for c, _ in node.next_functions):
+                continue
+            grad_inputs = _run_node(node, grads, retain_graph)
+
+            seen = None
+            for (child, nr), g in zip(node.next_functions, grad_inputs):
+                if child is None:
+                    continue
+                if g is not None and (needed is None or child in needed):
+                    if seen is None:
+                        seen = [g]
+                    elif any(g is s for s in seen):
+                        g = g.clone() if create_graph else wrap(g._data.copy())
+                    else:
+                        seen.append(g)
+                    buf = buffers.get(child)
+                    if buf is None:
+                        buf = buffers[child] = [None] * child._n_out
+                    old = buf[nr]
+                    buf[nr] = g if old is None else old + g
+                d = deps[child] - 1
+                deps[child] = d
+                if d == 0:
+                    ready.append(child)
+    finally:
+        _grad_state.enabled = prev_mode
+
+    if capture:
+        for k, (t, r) in enumerate(zip(input_list, results)):
+            if r is None and not allow_unused:
+                raise RuntimeError('One of the differentiated Tensors appears to not have been used in the graph. '
+                                   'Set allow_unused=True if this is the desired behavior.')
+        return tuple(results)
+    return None
+
+
+def _apply_tensor_hooks(node, grads, create_graph):
+    hooks = node._tensor_hooks
+    if hooks:
+        for nr, fns in hooks.items():
+            g = grads[nr]
+            if g is not None:
+                for fn in fns:
+                    r = fn(g)
+                    if r is not None:
+                        g = r
+                grads[nr] = g
+    if node.__class__ is AccumulateGrad:
+        var = node._var()
+        if var is not None and var._hooks and grads[0] is not None:
+            g = grads[0]
+            for fn in var._hooks:
+                r = fn(g)
+                if r is not None:
+                    g = r
+            grads[0] = g
+    retained = node._retained
+    if retained:
+        for nr, ref in retained.items():
+            t = ref()
+            g = grads[nr]
+            if t is not None and g is not None:
+                _accumulate_into(t, g if create_graph else wrap(g._data.copy()), create_graph)
+
+
+def _run_node(node, grads, retain_graph):
+    """Call one node's backward and bring each gradient to its input's shape and dtype."""
+    if all(g is None for g in grads):
+        return (None,) * len(node.next_functions)
+    if node._pre_hooks:
+        for fn in node._pre_hooks:
+            r = fn(tuple(grads))
+            if r is not None:
+                grads = list(r)
+    if node._n_out > 1 and node.materialize_grads:
+        for i, g in enumerate(grads):
+            if g is None and node._out_meta[i] is not None:
+                shape, dt, xp = node._out_meta[i]
+                grads[i] = wrap(xp.zeros(shape, dt))
+    out = node._fn.backward(node, *grads)
+    if not isinstance(out, tuple):
+        out = (out,)
+    n = len(node.next_functions)
+    if len(out) != n:
+        if len(out) > n and all(g is None for g in out[n:]):
+            out = out[:n]
+        else:
+            raise RuntimeError(f'function {type(node).__name__} returned an incorrect number of gradients '
+                               f'(expected {n}, got {len(out)})')
+    if not retain_graph and node._saved:
+        node._saved = None
+    if node._hooks:
+        for fn in node._hooks:
+            r = fn(out, tuple(grads))
+            if r is not None:
+                out = tuple(r)
+    meta = node._meta
+    fixed = None
+    for i, g in enumerate(out):
+        if g is None or meta[i] is None:
+            continue
+        if not isinstance(g, Tensor):
+            raise TypeError(f'function {type(node).__name__} returned a gradient of type {type(g).__name__} '
+                            f'at index {i}, expected a Tensor')
+        shape, dt = meta[i]
+        g0 = g
+        if g._data.shape != shape:
+            g = _reduce_to(node, i, g, shape)
+        if g._data.dtype != dt:
+            g = g.to(dt)
+        if g is not g0:
+            if fixed is None:
+                fixed = list(out)
+            fixed[i] = g
+    if fixed is not None:
+        out = fixed
+    if _anomaly_state[0]:
+        _check_nan(node, out)
+    return out
+
+
+def _reduce_to(node, i, g, shape):
+    from ..ops.shape import sum_to
+    try:
+        return sum_to(g, shape)
+    except ValueError:
+        raise RuntimeError(f'Function {type(node).__name__} returned an invalid gradient at index {i} - got '
+                           f'{list(g._data.shape)} but expected shape compatible with {list(shape)}') from None
+
+
+def _check_nan(node, out):
+    for i, g in enumerate(out):
+        if g is not None and bool(_xp(g._data).isnan(g._data).any()):
+            trace = ''.join(node._anomaly or ())
+            raise RuntimeError(f"Function '{type(node).__name__}' returned nan values in its {i}th output.\n"
+                               f'Traceback of forward call that caused the error:\n{trace}')

@@ -1,0 +1,362 @@
+"""Function: an op with its forward and backward side by side, and the graph node it leaves.
+
+Built-in ops (subclasses of `Op`) compute `forward(ctx, *args)` on raw arrays; user-defined
+`Function`s get Tensors, as in PyTorch. Either way `apply` records a node only when grad mode is
+on and some input requires grad. The node is the `ctx` that forward saw: it holds the edges to
+its inputs' nodes (`next_functions`) and what `save_for_backward` kept, never its own output, so
+dropping the output frees the whole graph (no reference cycles).
+
+`backward(ctx, *grads)` is written with Tensor ops: with `create_graph=True` the engine turns
+grad mode on while it runs, and the same formula records a graph for higher derivatives.
+"""
+import weakref
+
+import numpy as np
+
+from .. import _device
+from .._tensor import Tensor, wrap
+from .grad_mode import state as _grad_state
+
+_ndarray = np.ndarray
+
+SECOND_BACKWARD = (
+    'Trying to backward through the graph a second time (or directly access saved tensors after they '
+    'have already been freed). Saved intermediate values of the graph are freed when you call .backward() '
+    'or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second '
+    'time or if you need to access saved tensors after calling backward.')
+
+# kinds of saved values
+_INPUT, _OUTPUT, _OTHER = 0, 1, 2
+
+
+class Node:
+    """A recorded op. Subclassed once per Function (`MulBackward0`, ...), named as in PyTorch."""
+    __slots__ = ('next_functions', '_saved', '_meta', '_n_out', '__dict__', '__weakref__')
+    _fn = None                      # the Function whose backward this node runs
+    _to_save = ()                   # filled by save_for_backward during forward
+    _tensor_hooks = None            # {output_nr: [hook, ...]} from Tensor.register_hook on non-leaves
+    _retained = None                # {output_nr: weakref to the tensor} from retain_grad()
+    _hooks = None                   # Node.register_hook: fn(grad_inputs, grad_outputs)
+    _pre_hooks = None               # Node.register_prehook: fn(grad_outputs)
+    _anomaly = None                 # forward stack, recorded under detect_anomaly()
+    needs_input_grad = ()
+    materialize_grads = True
+    _non_differentiable = ()
+
+    # ---- the ctx API seen by forward/backward ----
+    def save_for_backward(self, *values):
+        self._to_save = values
+
+    def mark_non_differentiable(self, *tensors):
+        self._non_differentiable = tensors
+
+    def mark_dirty(self, *tensors):
+        pass
+
+    def set_materialize_grads(self, value):
+        self.materialize_grads = value
+
+    @property
+    def saved_tensors(self):
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(SECOND_BACKWARD)
+        out = []
+        for kind, obj, vc, version in saved:
+            if vc is not None and vc[0] != version:
+                raise RuntimeError(_modified_message(self, obj, kind, vc[0], version))
+            if kind == _INPUT:
+                out.append(obj)
+            elif kind == _OUTPUT:
+                arr, nr = obj
+                t = wrap(arr)
+                if _grad_state.enabled:          # create_graph: the output's own history is this node
+                    t._rg = True
+                    t.grad_fn = self
+                    t._out = nr
+                out.append(t)
+            else:
+                out.append(wrap(_device.as_array(obj)) if hasattr(obj, 'dtype') and not isinstance(obj, Tensor)
+                           else obj)
+        return tuple(out)
+
+    saved_variables = saved_tensors
+
+    # ---- graph inspection, as in PyTorch ----
+    def name(self):
+        return type(self).__name__
+
+    def register_hook(self, fn):
+        if self._hooks is None:
+            self._hooks = []
+        self._hooks.append(fn)
+        return _RemovableHandle(self._hooks, fn)
+
+    def register_prehook(self, fn):
+        if self._pre_hooks is None:
+            self._pre_hooks = []
+        self._pre_hooks.append(fn)
+        return _RemovableHandle(self._pre_hooks, fn)
+
+    @property
+    def metadata(self):
+        if '_metadata' not in self.__dict__:
+            self._metadata = {}
+        return self._metadata
+
+    def __repr__(self):
+        return f'<{type(self).__name__} object at {id(self):#x}>'
+
+    def __call__(self, *grads):
+        out = self._fn.backward(self, *grads)
+        return out
+
+
+class AccumulateGrad(Node):
+    """The node behind a leaf that requires grad: gradients arriving here go into `.grad`.
+
+    It refers to its leaf weakly (the leaf holds it strongly, in `_acc`), so leaf and node never
+    keep each other alive.
+    """
+    __slots__ = ('_var',)
+
+    def __init__(self, tensor):
+        self._var = weakref.ref(tensor)
+        self.next_functions = ()
+        self._saved = ()
+        self._n_out = 1
+
+    @property
+    def variable(self):
+        return self._var()
+
+
+def accumulator(t):
+    acc = t._acc
+    if acc is None:
+        acc = t._acc = AccumulateGrad(t)
+    return acc
+
+
+class _RemovableHandle:
+    __slots__ = ('_list', '_item')
+
+    def __init__(self, lst, item):
+        self._list, self._item = lst, item
+
+    def remove(self):
+        try:
+            self._list.remove(self._item)
+        except ValueError:
+            pass
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.remove()
+
+
+class FunctionMeta(type):
+    """Gives every Function its node class, named like PyTorch's (`Mul` -> `MulBackward0`)."""
+
+    def __init__(cls, name, bases, ns):
+        super().__init__(name, bases, ns)
+        node_name = ns.get('node_name') or (name + ('Backward0' if ns.get('_builtin', _is_builtin(bases))
+                                                    else 'Backward'))
+        cls._Node = type(node_name, (Node,), {'__slots__': (), '_fn': cls})
+
+
+def _is_builtin(bases):
+    return any(getattr(b, '_builtin', False) for b in bases)
+
+
+class Function(metaclass=FunctionMeta):
+    """User-facing base: `forward(ctx, *tensors)` runs without recording; `backward(ctx, *grads)`."""
+    _builtin = False
+
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError('You must implement the forward function for custom autograd.Function.')
+
+    @staticmethod
+    def backward(ctx, *grads):
+        raise NotImplementedError('You must implement either the backward or vjp method for your custom '
+                                  'autograd.Function to use it with backward mode AD.')
+
+    vjp = backward
+
+    @classmethod
+    def apply(cls, *args):
+        ctx = cls._Node()
+        need = _grad_state.enabled and any(isinstance(a, Tensor) and a._rg for a in args)
+        if need:
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        prev = _grad_state.enabled
+        _grad_state.enabled = False
+        try:
+            out = cls.forward(ctx, *args)
+        finally:
+            _grad_state.enabled = prev
+        single = not isinstance(out, tuple)
+        outs = (out,) if single else out
+        if not need:
+            return out
+        non_diff = ctx._non_differentiable
+        results = []
+        arrays = []
+        for o in outs:
+            if isinstance(o, Tensor):
+                # a fresh Tensor object sharing the data: the user may return an input unchanged
+                r = wrap(o._data)
+                if any(o is a for a in args) or o._vc is not None:
+                    r._vc = o._vc if o._vc is not None else _new_vc(o)
+                differentiable = o._data.dtype.kind == 'f' and not any(o is n for n in non_diff)
+                results.append((r, differentiable))
+                arrays.append(o)
+            else:
+                results.append((o, False))
+                arrays.append(None)
+        _record(ctx, args, [r for r, _ in results], [d for _, d in results], arrays)
+        final = tuple(r for r, _ in results)
+        return final[0] if single else final
+
+
+def _new_vc(t):
+    vc = t._vc = [0]
+    return vc
+
+
+class Op(Function):
+    """Base of the built-in ops: forward on raw arrays (and Python scalars), backward on Tensors."""
+    _builtin = True
+
+    @classmethod
+    def apply(cls, *args, **options):
+        """Positional args are the op's inputs (Tensors or numbers, one gradient each); keyword
+        options (dims, flags) go to forward unchanged and take no part in the graph."""
+        ctx = cls._Node()
+        need = False
+        arrays = []
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a._rg:
+                    need = True
+            else:
+                arrays.append(a)
+        if _device._cupy:
+            _device.check_same_device(args)
+        if need and _grad_state.enabled:
+            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
+            out = cls.forward(ctx, *arrays, **options)
+            if out.__class__ is tuple:
+                outs = [wrap(o if o.__class__ is _ndarray else _device.as_array(o)) for o in out]
+                _record(ctx, args, outs, [o._data.dtype.kind == 'f' for o in outs], None)
+                return tuple(outs)
+            r = wrap(out if out.__class__ is _ndarray else _device.as_array(out))
+            if r._data.dtype.kind == 'f':
+                _record_single(ctx, args, r)
+            return r
+        out = cls.forward(ctx, *arrays, **options)
+        if out.__class__ is tuple:
+            return tuple(wrap(o if o.__class__ is _ndarray else _device.as_array(o)) for o in out)
+        return wrap(out if out.__class__ is _ndarray else _device.as_array(out))
+
+
+def _edge(a):
+    if isinstance(a, Tensor) and a._rg:
+        fn = a.grad_fn
+        return (fn, a._out) if fn is not None else (accumulator(a), 0)
+    return (None, 0)
+
+
+def _record_single(ctx, args, r):
+    """The common case, one output: wire the node in and stamp what it saved."""
+    ctx.next_functions = tuple([_edge(a) for a in args])
+    ctx._meta = tuple([(a._data.shape, a._data.dtype) if isinstance(a, Tensor) and a._rg else None
+                       for a in args])
+    ctx._n_out = 1
+    to_save = ctx._to_save
+    ctx._saved = _pack(to_save, args, (r,), ctx) if to_save else ()
+    if to_save:
+        ctx._to_save = ()
+    r._rg = True
+    r.grad_fn = ctx
+    if _anomaly_state[0]:
+        _record_anomaly(ctx)
+
+
+def _record(ctx, args, outs, differentiable, user_outs):
+    ctx.next_functions = tuple([_edge(a) for a in args])
+    ctx._meta = tuple([(a._data.shape, a._data.dtype) if isinstance(a, Tensor) and a._rg else None
+                       for a in args])
+    ctx._n_out = len(outs)
+    ctx._out_meta = tuple((o._data.shape, o._data.dtype, _device.xp_of(o._data)) if isinstance(o, Tensor) else None
+                          for o in outs)
+    to_save = ctx._to_save
+    ctx._saved = _pack(to_save, args, outs, ctx, user_outs) if to_save else ()
+    if to_save:
+        ctx._to_save = ()
+    for i, (o, d) in enumerate(zip(outs, differentiable)):
+        if d:
+            o._rg = True
+            o.grad_fn = ctx
+            o._out = i
+    if _anomaly_state[0]:
+        _record_anomaly(ctx)
+
+
+def _pack(values, args, outs, ctx, user_outs=None):
+    """Turn what forward saved into (kind, object, version counter, version) entries.
+
+    An input is kept as its Tensor (so double backward sees its history); an output as its array,
+    re-attached to this node on unpacking; anything else as it is. Inputs and outputs are stamped
+    with their version, so an in-place change before backward is caught.
+    """
+    packed = []
+    for v in values:
+        entry = None
+        if v is None:
+            packed.append((_OTHER, None, None, 0))
+            continue
+        for a in args:
+            if isinstance(a, Tensor) and (v is a or v is a._data):
+                vc = a._vc if a._vc is not None else _new_vc(a)
+                entry = (_INPUT, a, vc, vc[0])
+                break
+        if entry is None:
+            for i, o in enumerate(outs):
+                if isinstance(o, Tensor) and (v is o or v is o._data or
+                                              (user_outs is not None and v is user_outs[i])):
+                    vc = o._vc if o._vc is not None else _new_vc(o)
+                    entry = (_OUTPUT, (o._data, i), vc, vc[0])
+                    break
+        if entry is None:
+            entry = (_OTHER, v, None, 0)
+        packed.append(entry)
+    return tuple(packed)
+
+
+def _modified_message(node, obj, kind, now, expected):
+    arr = obj._data if kind == _INPUT else obj[0]
+    shape = ', '.join(str(s) for s in arr.shape)
+    name = {'float32': 'FloatTensor', 'float64': 'DoubleTensor', 'float16': 'HalfTensor'}.get(str(arr.dtype), 'Tensor')
+    if kind == _INPUT:
+        fn = obj.grad_fn
+        where = f', which is output {obj._out} of {type(fn).__name__}' if fn is not None else ''
+    else:
+        where = f', which is output {obj[1]} of {type(node).__name__}'
+    return (f'one of the variables needed for gradient computation has been modified by an inplace operation: '
+            f'[torch.{name} [{shape}]]{where}, is at version {now}; expected version {expected} instead. '
+            'Hint: the backtrace further above can point to the operation that failed to compute its gradient. '
+            'The variable in question was changed in there or anywhere later. Good luck!')
+
+
+# anomaly mode is switched by autograd.anomaly; kept here as a one-element list so apply reads it cheaply
+_anomaly_state = [False]
+
+
+def _record_anomaly(ctx):
+    import traceback
+    ctx._anomaly = traceback.format_stack()[:-3]

@@ -1,0 +1,73 @@
+"""Comparisons (bool results, no gradient), all/any, isnan/isfinite, equal/allclose."""
+from .. import _device
+from ..autograd.function import Op
+from .._tensor import Tensor, wrap
+from .promotion import operands
+
+
+def _compare(name):
+    class Compare(Op):
+        @staticmethod
+        def forward(ctx, a, b):
+            return getattr(_device.xp_of(a if hasattr(a, 'dtype') else b), name)(a, b)
+    Compare.__name__ = Compare.__qualname__ = name.capitalize()
+    return lambda input, other: Compare.apply(*operands(input, other))
+
+
+eq = _compare('equal')
+ne = _compare('not_equal')
+gt = _compare('greater')
+ge = _compare('greater_equal')
+lt = _compare('less')
+le = _compare('less_equal')
+greater, greater_equal, less, less_equal, not_equal = gt, ge, lt, le, ne
+
+
+def logical_and(input, other):
+    return wrap(_device.xp_of(input._data).logical_and(input._data, getattr(other, '_data', other)))
+
+
+def logical_or(input, other):
+    return wrap(_device.xp_of(input._data).logical_or(input._data, getattr(other, '_data', other)))
+
+
+def logical_xor(input, other):
+    return wrap(_device.xp_of(input._data).logical_xor(input._data, getattr(other, '_data', other)))
+
+
+def logical_not(input):
+    return wrap(_device.xp_of(input._data).logical_not(input._data))
+
+
+def all(input, dim=None, keepdim=False):
+    return wrap(_device.as_array(input._data.all(axis=dim, keepdims=keepdim)))
+
+
+def any(input, dim=None, keepdim=False):
+    return wrap(_device.as_array(input._data.any(axis=dim, keepdims=keepdim)))
+
+
+def isnan(input):
+    return wrap(_device.xp_of(input._data).isnan(input._data))
+
+
+def isinf(input):
+    return wrap(_device.xp_of(input._data).isinf(input._data))
+
+
+def isfinite(input):
+    return wrap(_device.xp_of(input._data).isfinite(input._data))
+
+
+def equal(input, other):
+    return input._data.shape == other._data.shape and bool((input._data == other._data).all())
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return bool(_device.xp_of(input._data).allclose(input._data, other._data, rtol=rtol, atol=atol,
+                                                    equal_nan=equal_nan))
+
+
+def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
+    return wrap(_device.xp_of(input._data).isclose(input._data, getattr(other, '_data', other), rtol=rtol, atol=atol,
+                                                   equal_nan=equal_nan))

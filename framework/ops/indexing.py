@@ -1,0 +1,237 @@
+"""Indexing, read and write: ints, slices with steps, None, ..., integer tensors or lists (repeats
+allowed: their gradients add up) and boolean masks.
+
+Reading with basic indices gives a view. Writing (`t[idx] = v`) is an in-place op: the tensor's
+history is rebased onto a `CopySlices` node whose backward sends `g` with the written region
+zeroed to the old history and `g[idx]` to `v`.
+"""
+import numpy as np
+
+from .. import _device
+from ..autograd.function import Op, _edge
+from ..autograd.grad_mode import state as _grad_state
+from .._tensor import Tensor, wrap
+from .inplace import check_inplace, bump_version
+from .shape import as_view
+
+_BASIC = (int, slice, type(None), type(Ellipsis))
+
+
+def convert_index(idx, xp=np):
+    """Tensors in an index become arrays; lists of ints become integer arrays (advanced indexing)."""
+    if isinstance(idx, tuple):
+        return tuple(_convert_one(i, xp) for i in idx)
+    return _convert_one(idx, xp)
+
+
+def _convert_one(i, xp):
+    if isinstance(i, Tensor):
+        a = i._data
+        if a.dtype.kind == 'f':
+            raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
+        return a
+    if isinstance(i, (list, tuple)) and not isinstance(i, Tensor):
+        return xp.asarray([x.item() if isinstance(x, Tensor) else x for x in i]) if i else xp.asarray(i, dtype=np.int64)
+    if isinstance(i, (bool, np.bool_)):
+        return xp.asarray(i)
+    if isinstance(i, np.integer):
+        return int(i)
+    return i
+
+
+def _is_basic(idx):
+    if isinstance(idx, tuple):
+        return all(isinstance(i, _BASIC) and not isinstance(i, bool) for i in idx)
+    return isinstance(idx, _BASIC) and not isinstance(idx, bool)
+
+
+def _check_bounds(shape, idx):
+    """PyTorch's IndexError text for an int out of range."""
+    items = idx if isinstance(idx, tuple) else (idx,)
+    dim = 0
+    for i in items:
+        if i is None:
+            continue
+        if i is Ellipsis:
+            dim = len(shape) - sum(1 for j in items if j is not None and j is not Ellipsis) + dim
+            continue
+        if isinstance(i, int) and not isinstance(i, bool):
+            if dim >= len(shape):
+                raise IndexError(f'too many indices for tensor of dimension {len(shape)}')
+            if not -shape[dim] <= i < shape[dim]:
+                raise IndexError(f'index {i} is out of bounds for dimension {dim} with size {shape[dim]}')
+        dim += 1
+
+
+class Index(Op):
+    node_name = 'IndexBackward0'
+
+    @staticmethod
+    def forward(ctx, a, idx=None):
+        ctx.idx, ctx.shape = idx, a.shape
+        return a[idx]
+
+    @staticmethod
+    def backward(ctx, g):
+        return IndexGrad.apply(g, idx=ctx.idx, shape=ctx.shape)
+
+
+class Select(Index):
+    node_name = 'SelectBackward0'
+
+
+class Slice(Index):
+    node_name = 'SliceBackward0'
+
+
+class IndexGrad(Op):
+    """Scatter-add `g` into zeros of `shape` at `idx`: the backward of indexing (and, in turn, its
+    backward is indexing again)."""
+    node_name = 'IndexPutBackward0'
+
+    @staticmethod
+    def forward(ctx, g, idx=None, shape=()):
+        ctx.idx = idx
+        xp = _device.xp_of(g)
+        out = xp.zeros(shape, dtype=g.dtype)
+        if _is_basic(idx) or _only_bool(idx):
+            out[idx] = g
+        else:
+            _scatter_add(xp, out, idx, g)
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return getitem(gg, ctx.idx)
+
+
+def _only_bool(idx):
+    items = idx if isinstance(idx, tuple) else (idx,)
+    adv = [i for i in items if not isinstance(i, _BASIC)]
+    return len(adv) == 1 and getattr(adv[0], 'dtype', None) is not None and adv[0].dtype.kind == 'b'
+
+
+def _scatter_add(xp, out, idx, g):
+    if xp is np:
+        np.add.at(out, idx, g)
+    else:
+        import cupyx
+        cupyx.scatter_add(out, idx, g)
+
+
+def getitem(input, idx):
+    xp = _device.xp_of(input._data)
+    idx = convert_index(idx, xp)
+    if _is_basic(idx):
+        _check_bounds(input._data.shape, idx)
+        items = idx if isinstance(idx, tuple) else (idx,)
+        op = Select if all(isinstance(i, int) for i in items) else Slice
+        return as_view(op.apply(input, idx=idx), input)
+    if _only_bool(idx):
+        mask = next(i for i in (idx if isinstance(idx, tuple) else (idx,)) if not isinstance(i, _BASIC))
+        _check_mask(input._data.shape, idx, mask)
+    return Index.apply(input, idx=idx)
+
+
+def _check_mask(shape, idx, mask):
+    items = idx if isinstance(idx, tuple) else (idx,)
+    start = 0
+    for i in items:
+        if i is mask:
+            break
+        start += 0 if i is None else 1
+    for k, s in enumerate(mask.shape):
+        if start + k < len(shape) and shape[start + k] != s:
+            raise IndexError(f'The shape of the mask [{", ".join(map(str, mask.shape))}] at index {k} does not '
+                             f'match the shape of the indexed tensor [{", ".join(map(str, shape))}] at index {start + k}')
+
+
+class CopySlices(Op):
+    """`t[idx] = v` on a tensor with history."""
+    node_name = 'CopySlices'
+
+    @staticmethod
+    def backward(ctx, g):
+        need_old, need_v = ctx.needs_input_grad
+        g_old = MaskRegion.apply(g, idx=ctx.idx) if need_old else None
+        g_v = getitem(g, ctx.idx) if need_v else None
+        return g_old, g_v
+
+
+class CopyBackwards(CopySlices):
+    node_name = 'CopyBackwards'
+
+
+class FillBackward(CopySlices):
+    node_name = 'FillBackward0'
+
+
+class MaskRegion(Op):
+    """A copy of `g` with `idx` set to zero; linear, so its backward is itself."""
+    node_name = 'IndexFillBackward0'
+
+    @staticmethod
+    def forward(ctx, g, idx=None):
+        ctx.idx = idx
+        out = g.copy()
+        out[idx] = 0
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return MaskRegion.apply(gg, idx=ctx.idx)
+
+
+def write(self, idx, value, node_cls=CopySlices):
+    """In-place `self[idx] = value`, recorded in the graph when either side requires grad."""
+    v_is_tensor = isinstance(value, Tensor)
+    grad = _grad_state.enabled and (self._rg or (v_is_tensor and value._rg))
+    check_inplace(self, grad)
+    xp = _device.xp_of(self._data)
+    if v_is_tensor:
+        varr = value._data
+        if _device._cupy and varr.__class__ is not self._data.__class__:
+            if varr.ndim:
+                _device.check_same_device((self, value))
+            varr = _device.move(varr, self.device)
+    elif isinstance(value, (np.ndarray, np.generic)):
+        varr = value
+    else:
+        varr = value
+    if grad:
+        node = node_cls._Node()
+        node.idx = idx
+        node.needs_input_grad = (self._rg, v_is_tensor and value._rg)
+        node.next_functions = (_edge(self), _edge(value))
+        node._meta = ((self._data.shape, self._data.dtype) if self._rg else None,
+                      (value._data.shape, value._data.dtype) if v_is_tensor and value._rg else None)
+        node._n_out = 1
+        node._saved = ()
+    try:
+        self._data[idx] = varr
+    except ValueError as e:
+        raise RuntimeError(_broadcast_message(self._data, idx, varr, e)) from None
+    bump_version(self)
+    if grad:
+        self.grad_fn = node
+        self._rg = True
+        self._out = 0
+    return self
+
+
+def _broadcast_message(arr, idx, varr, e):
+    try:
+        target = arr[idx].shape
+    except Exception:
+        return str(e)
+    vs = getattr(varr, 'shape', ())
+    return (f'shape mismatch: value tensor of shape [{", ".join(map(str, vs))}] cannot be broadcast to indexing '
+            f'result of shape [{", ".join(map(str, target))}]')
+
+
+def setitem(self, idx, value):
+    xp = _device.xp_of(self._data)
+    idx = convert_index(idx, xp)
+    if _is_basic(idx):
+        _check_bounds(self._data.shape, idx)
+    write(self, idx, value)

@@ -1,0 +1,168 @@
+"""In-place ops (`add_`, `mul_`, `+=`, `zero_`, `copy_`, ...) and the version counter.
+
+Without autograd (grad mode off, or nothing requires grad) the array is updated in place by a
+ufunc with `out=`: that is the optimizer's path, with no temporaries beyond the operand. With
+autograd, the op is run out of place on a snapshot of the old value (so what its backward saved
+is the value before the change), the result written back into the same memory, and the tensor's
+history moved to the new node. Every in-place op bumps the version counter that the tensor shares
+with its views and `detach()`, so a saved value that changed is caught at backward.
+"""
+import numpy as np
+
+from .. import _device
+from ..autograd.grad_mode import state as _grad_state
+from .._tensor import Tensor, wrap
+
+LEAF_MESSAGE = 'a leaf Variable that requires grad is being used in an in-place operation.'
+
+
+def bump_version(t):
+    vc = t._vc
+    if vc is None:
+        t._vc = [1]
+    else:
+        vc[0] += 1
+
+
+def check_inplace(t, grad):
+    if grad:
+        if t.grad_fn is None and t._rg:
+            raise RuntimeError(LEAF_MESSAGE)
+        base = t._base
+        if base is not None and (base._rg or t._rg):
+            raise RuntimeError('an in-place operation on a view of a tensor that requires grad is not supported by '
+                               'framework: use the out-of-place form (e.g. y = x.mul(2)) or operate on the base')
+
+
+def _cast_error(self, result_dtype):
+    from .. import _dtype
+    names = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'int64': 'Long', 'int32': 'Int',
+             'bool': 'Bool', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte'}
+    r = names.get(_dtype.FROM_NP[np.dtype(result_dtype)].name)
+    s = names.get(self.dtype.name)
+    return RuntimeError(f"result type {r} can't be cast to the desired output type {s}")
+
+
+def apply_inplace(self, out_of_place, ufunc_name, other=None, *, nargs=2):
+    """Run `out_of_place(self, other)` in place on self (see module docstring)."""
+    other_rg = isinstance(other, Tensor) and other._rg
+    grad = _grad_state.enabled and (self._rg or other_rg)
+    check_inplace(self, grad)
+    arr = self._data
+    if not grad:
+        if ufunc_name is not None:
+            xp = _device.xp_of(arr)
+            o = other._data if isinstance(other, Tensor) else other
+            if _device._cupy and isinstance(other, Tensor):
+                _device.check_same_device((self, other))
+            try:
+                if nargs == 2:
+                    getattr(xp, ufunc_name)(arr, o, out=arr, casting='same_kind')
+                else:
+                    getattr(xp, ufunc_name)(arr, out=arr, casting='same_kind')
+            except TypeError:          # NumPy's casting error: e.g. a float result into an int tensor
+                raise _cast_error(self, np.result_type(arr, o if nargs == 2 else arr)) from None
+            except ValueError as e:
+                raise RuntimeError(_broadcast_error(self, other, e)) from None
+        else:
+            r = out_of_place(wrap(arr), other) if nargs == 2 else out_of_place(wrap(arr))
+            _write_back(self, r._data)
+        bump_version(self)
+        return self
+    # autograd: a snapshot of the old value carries the old history into the new node
+    old = wrap(arr.copy())
+    old._rg, old.grad_fn, old._out = self._rg, self.grad_fn, self._out
+    r = out_of_place(old, other) if nargs == 2 else out_of_place(old)
+    _write_back(self, r._data)
+    bump_version(self)
+    node = r.grad_fn
+    self.grad_fn, self._out, self._rg = node, r._out, r._rg
+    if node is not None and node._saved:
+        # what the node saved of its output must now be checked against this tensor's version
+        vc = self._vc
+        node._saved = tuple((k, (arr, o[1]), vc, vc[0]) if k == 1 and o[0] is r._data else (k, o, c, v)
+                            for k, o, c, v in node._saved)
+    return self
+
+
+def _write_back(self, result):
+    arr = self._data
+    if result.shape != arr.shape:
+        try:
+            b = np.broadcast_shapes(result.shape, arr.shape)
+        except ValueError:
+            b = result.shape
+        if b != arr.shape:
+            raise RuntimeError(f"output with shape [{', '.join(map(str, arr.shape))}] doesn't match the broadcast "
+                               f"shape [{', '.join(map(str, b))}]")
+    if result.dtype != arr.dtype and not np.can_cast(result.dtype, arr.dtype, casting='same_kind'):
+        raise _cast_error(self, result.dtype)
+    _device.xp_of(arr).copyto(arr, result, casting='unsafe')
+
+
+def _broadcast_error(self, other, e):
+    arr = self._data
+    o = getattr(other, '_data', other)
+    try:
+        b = np.broadcast_shapes(arr.shape, getattr(o, 'shape', ()))
+    except ValueError:
+        return str(e)
+    return (f"output with shape [{', '.join(map(str, arr.shape))}] doesn't match the broadcast shape "
+            f"[{', '.join(map(str, b))}]")
+
+
+# ---------------------------------------------------------------- the in-place methods
+def add_(self, other, *, alpha=1):
+    from .arithmetic import add
+    if alpha != 1:
+        other = other * alpha
+    return apply_inplace(self, add, 'add', other)
+
+
+def sub_(self, other, *, alpha=1):
+    from .arithmetic import sub
+    if alpha != 1:
+        other = other * alpha
+    return apply_inplace(self, sub, 'subtract', other)
+
+
+def mul_(self, other):
+    from .arithmetic import mul
+    return apply_inplace(self, mul, 'multiply', other)
+
+
+def div_(self, other, *, rounding_mode=None):
+    from .arithmetic import div
+    if self._data.dtype.kind != 'f':
+        return apply_inplace(self, lambda a, b: div(a, b, rounding_mode=rounding_mode), None, other)
+    return apply_inplace(self, div, 'true_divide', other)
+
+
+def pow_(self, exponent):
+    from .arithmetic import pow
+    return apply_inplace(self, pow, None, exponent)
+
+
+def neg_(self):
+    from .arithmetic import neg
+    return apply_inplace(self, neg, 'negative', nargs=1)
+
+
+def zero_(self):
+    return fill_(self, 0)
+
+
+def fill_(self, value):
+    from .indexing import write, FillBackward
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f'fill_ only supports 0-dimension value tensor but got tensor with '
+                               f'{value._data.ndim} dimensions.')
+    return write(self, Ellipsis, value, FillBackward)
+
+
+def copy_(self, src, non_blocking=False):
+    from .indexing import write, CopyBackwards
+    if isinstance(src, Tensor) and src._data.__class__ is not self._data.__class__:
+        src = src.to(self.device)
+    return write(self, Ellipsis, src, CopyBackwards)

@@ -1,0 +1,348 @@
+"""Shape ops. Most return views: they share memory, `_base` and the version counter with their input.
+
+`sum_to` is the one helper that undoes broadcasting; the engine calls it when a gradient's shape
+differs from its input's.
+"""
+import math
+
+from ..autograd.function import Op
+from .._tensor import Tensor, _new_vc
+from .._dtype import FROM_NP
+
+
+def as_view(out, base):
+    """Mark `out` as a view of `base`: same base and version counter, as PyTorch's views."""
+    if out._data.base is None and out._data is not base._data:     # NumPy had to copy: not a view
+        return out
+    root = base._base if base._base is not None else base
+    out._base = root
+    out._vc = base._vc if base._vc is not None else _new_vc(base)
+    return out
+
+
+def _shape_arg(shape):
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def _infer(shape, numel, input_shape):
+    """Resolve one -1 and check the element count, with PyTorch's messages."""
+    if shape.count(-1) > 1:
+        raise RuntimeError('only one dimension can be inferred')
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f'invalid shape dimension {s}')
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}")
+    return shape
+
+
+class View(Op):
+    node_name = 'ViewBackward0'
+
+    @staticmethod
+    def forward(ctx, a, shape=()):
+        ctx.in_shape = a.shape
+        return a.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.in_shape)
+
+
+class UnsafeView(View):
+    """reshape that had to copy (non-contiguous input)."""
+    node_name = 'UnsafeViewBackward0'
+
+
+def reshape(input, *shape):
+    shape = _infer(_shape_arg(shape), input._data.size, input._data.shape)
+    op = View if input._data.flags.c_contiguous or input._data.ndim <= 1 else UnsafeView
+    return as_view(op.apply(input, shape=shape), input)
+
+
+def view(input, *shape):
+    if shape and not isinstance(shape[0], (int, tuple, list)) and len(shape) == 1:
+        from .convert import view_as_dtype
+        return view_as_dtype(input, shape[0])
+    shape = _infer(_shape_arg(shape), input._data.size, input._data.shape)
+    a = input._data
+    if not a.flags.c_contiguous and a.ndim > 1 and a.size > 1 and shape != a.shape:
+        try:
+            a.view().shape = shape     # NumPy succeeds exactly when no copy is needed
+        except AttributeError:
+            raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                               'dimension spans across two contiguous subspaces). Use .reshape(...) instead.') from None
+    return as_view(View.apply(input, shape=shape), input)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    nd = input._data.ndim
+    if nd == 0:
+        return reshape(input, 1)
+    s, e = start_dim % nd, end_dim % nd
+    if s > e:
+        raise RuntimeError('flatten() has invalid args: start_dim cannot come after end_dim')
+    shp = input._data.shape
+    new = shp[:s] + (math.prod(shp[s:e + 1]),) + shp[e + 1:]
+    return reshape(input, new)
+
+
+class Unsqueeze(Op):
+    @staticmethod
+    def forward(ctx, a, dim=0):
+        ctx.dim = dim
+        return _expand_dims(a, dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        return squeeze(g, ctx.dim)
+
+
+def _expand_dims(a, dim):
+    shape = a.shape[:dim] + (1,) + a.shape[dim:]
+    return a.reshape(shape)
+
+
+def _wrap_dim(dim, ndim):
+    if not -ndim <= dim < ndim:
+        raise IndexError(f'Dimension out of range (expected to be in range of [{-ndim}, {ndim - 1}], but got {dim})')
+    return dim % ndim
+
+
+def unsqueeze(input, dim):
+    return as_view(Unsqueeze.apply(input, dim=_wrap_dim(dim, input._data.ndim + 1)), input)
+
+
+class Squeeze(Op):
+    node_name = 'SqueezeBackward1'
+
+    @staticmethod
+    def forward(ctx, a, dims=()):
+        ctx.in_shape = a.shape
+        return a.reshape(tuple(s for i, s in enumerate(a.shape) if i not in dims))
+
+    @staticmethod
+    def backward(ctx, g):
+        return g.reshape(ctx.in_shape)
+
+
+class SqueezeAll(Squeeze):
+    node_name = 'SqueezeBackward0'
+
+
+def squeeze(input, dim=None):
+    shp = input._data.shape
+    if dim is None:
+        return as_view(SqueezeAll.apply(input, dims=tuple(i for i, s in enumerate(shp) if s == 1)), input)
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    nd = max(len(shp), 1)
+    dims = tuple(d for d in (_wrap_dim(d, nd) for d in dims) if len(shp) and shp[d] == 1)
+    return as_view(Squeeze.apply(input, dims=dims), input)
+
+
+class Transpose(Op):
+    @staticmethod
+    def forward(ctx, a, d0=0, d1=1):
+        ctx.d0, ctx.d1 = d0, d1
+        return a.swapaxes(d0, d1)
+
+    @staticmethod
+    def backward(ctx, g):
+        return transpose(g, ctx.d0, ctx.d1)
+
+
+class T(Op):
+    @staticmethod
+    def forward(ctx, a):
+        return a.T
+
+    @staticmethod
+    def backward(ctx, g):
+        return t(g)
+
+
+def transpose(input, dim0, dim1):
+    nd = max(input._data.ndim, 1)
+    d0, d1 = _wrap_dim(dim0, nd), _wrap_dim(dim1, nd)
+    if input._data.ndim == 0:
+        return as_view(View.apply(input, shape=()), input)
+    return as_view(Transpose.apply(input, d0=d0, d1=d1), input)
+
+
+def t(input):
+    if input._data.ndim > 2:
+        raise RuntimeError(f't() expects a tensor with <= 2 dimensions, but self is {input._data.ndim}D')
+    return as_view(T.apply(input), input)
+
+
+class Permute(Op):
+    @staticmethod
+    def forward(ctx, a, dims=()):
+        ctx.dims = dims
+        return a.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, g):
+        inv = [0] * len(ctx.dims)
+        for i, d in enumerate(ctx.dims):
+            inv[d] = i
+        return permute(g, *inv)
+
+
+def permute(input, *dims):
+    dims = _shape_arg(dims)
+    nd = input._data.ndim
+    if len(dims) != nd:
+        raise RuntimeError(f'permute(sparse_coo): number of dimensions in the tensor input does not match the length '
+                           f'of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to '
+                           f'len(dims) = {len(dims)}')
+    return as_view(Permute.apply(input, dims=tuple(_wrap_dim(d, nd) for d in dims)), input)
+
+
+class Expand(Op):
+    @staticmethod
+    def forward(ctx, a, shape=()):
+        ctx.in_shape = a.shape
+        from .. import _device
+        return _device.xp_of(a).broadcast_to(a, shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return sum_to(g, ctx.in_shape)
+
+
+def expand(input, *sizes):
+    sizes = _shape_arg(sizes)
+    shp = input._data.shape
+    if len(sizes) < len(shp):
+        raise RuntimeError(f'expand(torch.FloatTensor{{{list(shp)}}}, size={list(sizes)}): the number of sizes '
+                           f'provided ({len(sizes)}) must be greater or equal to the number of dimensions in the '
+                           f'tensor ({len(shp)})')
+    lead = len(sizes) - len(shp)
+    target = []
+    for i, s in enumerate(sizes):
+        cur = shp[i - lead] if i >= lead else 1
+        if s == -1:
+            if i < lead:
+                raise RuntimeError(f'The expanded size of the tensor (-1) isn\'t allowed in a leading, '
+                                   f'non-existing dimension {i}')
+            s = cur
+        elif cur != 1 and cur != s:
+            raise RuntimeError(f'The expanded size of the tensor ({s}) must match the existing size ({cur}) at '
+                               f'non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shp)}')
+        target.append(s)
+    target = tuple(target)
+    if target == shp:
+        return input if not input._rg else as_view(Expand.apply(input, shape=target), input)
+    return as_view(Expand.apply(input, shape=target), input)
+
+
+class SumToSize(Op):
+    """Sum a broadcast gradient back to a shape; its own backward expands again."""
+    node_name = 'SumBackward1'
+
+    @staticmethod
+    def forward(ctx, a, shape=()):
+        ctx.in_shape = a.shape
+        lead = a.ndim - len(shape)
+        axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and a.shape[i + lead] != 1)
+        out = a.sum(axis=axes, keepdims=True) if axes else a.copy()
+        return out.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, g):
+        return expand(g, ctx.in_shape)
+
+
+def sum_to(input, shape):
+    """Sum `input` down to `shape` (which it must broadcast from); ValueError if it cannot."""
+    shp = input._data.shape
+    if shp == tuple(shape):
+        return input
+    lead = len(shp) - len(shape)
+    if lead < 0 or any(s != 1 and s != shp[i + lead] for i, s in enumerate(shape)):
+        raise ValueError(f'cannot sum shape {shp} to {tuple(shape)}')
+    return SumToSize.apply(input, shape=tuple(shape))
+
+
+def _dtype_name(t):
+    return FROM_NP[t._data.dtype].name
+
+
+class Cat(Op):
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        ctx.sizes, ctx.dim = [a.shape[dim] for a in arrays], dim
+        from .. import _device
+        return _device.xp_of(arrays[0]).concatenate(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        out, start = [], 0
+        for n in ctx.sizes:
+            idx = (slice(None),) * ctx.dim + (slice(start, start + n),)
+            out.append(g[idx])
+            start += n
+        return tuple(out)
+
+
+class Stack(Op):
+    @staticmethod
+    def forward(ctx, *arrays, dim=0):
+        ctx.dim = dim
+        from .. import _device
+        return _device.xp_of(arrays[0]).stack(arrays, axis=dim)
+
+    @staticmethod
+    def backward(ctx, g):
+        n = g._data.shape[ctx.dim]
+        return tuple(g[(slice(None),) * ctx.dim + (i,)] for i in range(n))
+
+
+def _same_dtype(tensors):
+    from .promotion import _cast
+    from .._dtype import result_type
+    tensors = list(tensors)
+    if not tensors:
+        raise RuntimeError('expected a non-empty list of Tensors')
+    target = result_type(*tensors)
+    return [_cast(t, target) for t in tensors]
+
+
+def cat(tensors, dim=0):
+    tensors = [t for t in _same_dtype(tensors) if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or \
+        _same_dtype(tensors)[:1]
+    nd = tensors[0]._data.ndim
+    d = _wrap_dim(dim, nd)
+    ref = tensors[0]._data.shape
+    for i, t in enumerate(tensors[1:], 1):
+        s = t._data.shape
+        if len(s) != nd:
+            raise RuntimeError(f'Tensors must have same number of dimensions: got {nd} and {len(s)}')
+        for k in range(nd):
+            if k != d and s[k] != ref[k]:
+                raise RuntimeError(f'Sizes of tensors must match except in dimension {d}. Expected size {ref[k]} but '
+                                   f'got size {s[k]} for tensor number {i} in the list.')
+    return Cat.apply(*tensors, dim=d)
+
+
+def stack(tensors, dim=0):
+    tensors = _same_dtype(tensors)
+    ref = tensors[0]._data.shape
+    for i, t in enumerate(tensors[1:], 1):
+        if t._data.shape != ref:
+            raise RuntimeError(f'stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and '
+                               f'{list(t._data.shape)} at entry {i}')
+    return Stack.apply(*tensors, dim=_wrap_dim(dim, len(ref) + 1))
+
+
+concat = concatenate = cat
