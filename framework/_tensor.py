@@ -187,7 +187,7 @@ class Tensor:
 
     def __bool__(self):
         if self._data.size != 1:
-            raise RuntimeError(f'Boolean value of Tensor with more than one value is ambiguous')
+            raise RuntimeError('Boolean value of Tensor with more than one value is ambiguous')
         return bool(self.item())
 
     def __float__(self):

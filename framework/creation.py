@@ -116,8 +116,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     d, dev, xp = _resolve(dtype, device)
-    return _finish(_linspace(xp, start, end, int(steps), d.np if d.is_floating_point else np.dtype(np.float64)).astype(d.np),
-                   requires_grad)
+    work = d.np if d.is_floating_point else np.dtype(np.float64)
+    return _finish(_linspace(xp, start, end, int(steps), work).astype(d.np), requires_grad)
 
 
 def _linspace(xp, start, end, steps, dt=np.dtype(np.float64)):

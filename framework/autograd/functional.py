@@ -78,7 +78,6 @@ def jvp(func, inputs, v=None, create_graph=False, strict=False):
     """Forward-mode product J v, by the double-vjp trick (reverse mode twice)."""
     from . import grad
     from ..creation import zeros_like
-    single = isinstance(inputs, Tensor)
     inputs = _prepare(_tuple(inputs), create_graph)
     from .grad_mode import enable_grad
     with enable_grad():

@@ -19,26 +19,30 @@ def _outputs(fn, inputs):
 
 
 def _numerical_jacobian(fn, inputs, eps):
-    """J[i][j]: d out_j / d input_i as a (numel_in, numel_out) array, by central differences."""
-    from .grad_mode import no_grad
+    """J[i][j]: d out_j / d input_i as a (numel_in, numel_out) array, by central differences.
+
+    Grad mode stays on: the function may itself differentiate (gradgradcheck)."""
+    def flat_outputs():
+        return np.concatenate([np.asarray(o._data, np.float64).reshape(-1) for o in _outputs(fn, inputs)])
+
+    n_out = flat_outputs().size
     cols = []
-    with no_grad():
-        outs0 = _outputs(fn, inputs)
-        for inp in inputs:
-            if not (isinstance(inp, Tensor) and inp._rg):
-                cols.append(None)
-                continue
-            flat = inp._data.reshape(-1)      # a view: perturbations write through
-            jac = np.zeros((flat.size, sum(o._data.size for o in outs0)))
-            for k in range(flat.size):
-                orig = flat[k].item()
-                flat[k] = orig + eps
-                plus = np.concatenate([np.asarray(o._data, np.float64).reshape(-1) for o in _outputs(fn, inputs)])
-                flat[k] = orig - eps
-                minus = np.concatenate([np.asarray(o._data, np.float64).reshape(-1) for o in _outputs(fn, inputs)])
-                flat[k] = orig
-                jac[k] = (plus - minus) / (2 * eps)
-            cols.append(jac)
+    for inp in inputs:
+        if not (isinstance(inp, Tensor) and inp._rg):
+            cols.append(None)
+            continue
+        arr = inp._data
+        jac = np.zeros((arr.size, n_out))
+        for k in range(arr.size):
+            pos = np.unravel_index(k, arr.shape)
+            orig = arr[pos].item()
+            arr[pos] = orig + eps
+            plus = flat_outputs()
+            arr[pos] = orig - eps
+            minus = flat_outputs()
+            arr[pos] = orig
+            jac[k] = (plus - minus) / (2 * eps)
+        cols.append(jac)
     return cols
 
 
@@ -89,7 +93,7 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
     """gradcheck of the function inputs -> (vector-Jacobian products), i.e. second derivatives."""
     from . import grad as autograd_grad
     inputs = (inputs,) if isinstance(inputs, Tensor) else tuple(inputs)
-    diff = [i for i in inputs if isinstance(i, Tensor) and i._rg]
+    [i for i in inputs if isinstance(i, Tensor) and i._rg]
     outs = _outputs(func, inputs)
     if grad_outputs is None:
         rng = np.random.default_rng(0)

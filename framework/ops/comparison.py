@@ -1,7 +1,7 @@
 """Comparisons (bool results, no gradient), all/any, isnan/isfinite, equal/allclose."""
 from .. import _device
 from ..autograd.function import Op
-from .._tensor import Tensor, wrap
+from .._tensor import wrap
 from .promotion import operands
 
 

@@ -1,7 +1,6 @@
 """Copies across dtypes and devices (`to`, `float()`, `cuda()`), `clone`, `contiguous`."""
 from .. import _device
 from ..autograd.function import Op
-from .._tensor import Tensor
 
 
 class ToCopy(Op):

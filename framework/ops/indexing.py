@@ -10,7 +10,7 @@ import numpy as np
 from .. import _device
 from ..autograd.function import Op, _edge
 from ..autograd.grad_mode import state as _grad_state
-from .._tensor import Tensor, wrap
+from .._tensor import Tensor
 from .inplace import check_inplace, bump_version
 from .shape import as_view
 
@@ -143,7 +143,8 @@ def _check_mask(shape, idx, mask):
     for k, s in enumerate(mask.shape):
         if start + k < len(shape) and shape[start + k] != s:
             raise IndexError(f'The shape of the mask [{", ".join(map(str, mask.shape))}] at index {k} does not '
-                             f'match the shape of the indexed tensor [{", ".join(map(str, shape))}] at index {start + k}')
+                             f'match the shape of the indexed tensor [{", ".join(map(str, shape))}] '
+                             f'at index {start + k}')
 
 
 class CopySlices(Op):
@@ -187,7 +188,6 @@ def write(self, idx, value, node_cls=CopySlices):
     v_is_tensor = isinstance(value, Tensor)
     grad = _grad_state.enabled and (self._rg or (v_is_tensor and value._rg))
     check_inplace(self, grad)
-    xp = _device.xp_of(self._data)
     if v_is_tensor:
         varr = value._data
         if _device._cupy and varr.__class__ is not self._data.__class__:

@@ -5,7 +5,6 @@ matrices, the products taken, and the lifted dims and broadcast batches summed a
 """
 from .. import _device
 from ..autograd.function import Op
-from .._tensor import Tensor
 from .promotion import operands
 
 

@@ -6,7 +6,7 @@ differs from its input's.
 import math
 
 from ..autograd.function import Op
-from .._tensor import Tensor, _new_vc
+from .._tensor import _new_vc
 from .._dtype import FROM_NP
 
 
