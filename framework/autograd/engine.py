@@ -130,7 +130,9 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
         while ready:
             node = ready.pop()
             grads = buffers.pop(node, None) or [None] * node._n_out
-            _apply_tensor_hooks(node, grads, create_graph)
+            is_acc = node.__class__ is AccumulateGrad
+            if node._tensor_hooks or node._retained or is_acc:
+                _apply_tensor_hooks(node, grads, create_graph)
 
             if targets:
                 for nr in range(node._n_out):
@@ -139,10 +141,10 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                         for k in ks:
                             if capture:
                                 results[k] = grads[nr]
-                            elif node.__class__ is not AccumulateGrad:
+                            elif not is_acc:
                                 _accumulate_into(input_list[k], grads[nr], create_graph)
 
-            if node.__class__ is AccumulateGrad:
+            if is_acc:
                 if not capture and (needed is None or (node, 0) in targets):
                     var = node._var()
                     if var is not None and grads[0] is not None:
@@ -158,6 +160,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 if child is None:
                     continue
                 if g is not None and (needed is None or child in needed):
+                    # the same Tensor object handed to two edges must not be summed into in place twice
                     if seen is None:
                         seen = [g]
                     elif any(g is s for s in seen):
@@ -166,9 +169,14 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                         seen.append(g)
                     buf = buffers.get(child)
                     if buf is None:
-                        buf = buffers[child] = [None] * child._n_out
-                    old = buf[nr]
-                    buf[nr] = g if old is None else old + g
+                        if child._n_out == 1:
+                            buffers[child] = [g]
+                        else:
+                            buf = buffers[child] = [None] * child._n_out
+                            buf[nr] = g
+                    else:
+                        old = buf[nr]
+                        buf[nr] = g if old is None else old + g
                 d = deps[child] - 1
                 deps[child] = d
                 if d == 0:
@@ -216,20 +224,24 @@ def _apply_tensor_hooks(node, grads, create_graph):
 
 def _run_node(node, grads, retain_graph):
     """Call one node's backward and bring each gradient to its input's shape and dtype."""
-    if all(g is None for g in grads):
-        return (None,) * len(node.next_functions)
+    if node._n_out == 1:
+        if grads[0] is None:
+            return (None,) * len(node.next_functions)
+    else:
+        if all(g is None for g in grads):
+            return (None,) * len(node.next_functions)
+        if node.materialize_grads:
+            for i, g in enumerate(grads):
+                if g is None and node._out_meta[i] is not None:
+                    shape, dt, xp = node._out_meta[i]
+                    grads[i] = wrap(xp.zeros(shape, dt))
     if node._pre_hooks:
         for fn in node._pre_hooks:
             r = fn(tuple(grads))
             if r is not None:
                 grads = list(r)
-    if node._n_out > 1 and node.materialize_grads:
-        for i, g in enumerate(grads):
-            if g is None and node._out_meta[i] is not None:
-                shape, dt, xp = node._out_meta[i]
-                grads[i] = wrap(xp.zeros(shape, dt))
     out = node._fn.backward(node, *grads)
-    if not isinstance(out, tuple):
+    if out.__class__ is not tuple:
         out = (out,)
     n = len(node.next_functions)
     if len(out) != n:
@@ -238,31 +250,30 @@ def _run_node(node, grads, retain_graph):
         else:
             raise RuntimeError(f'function {type(node).__name__} returned an incorrect number of gradients '
                                f'(expected {n}, got {len(out)})')
-    if not retain_graph and node._saved:
+    if not retain_graph:
         node._saved = None
     if node._hooks:
         for fn in node._hooks:
             r = fn(out, tuple(grads))
             if r is not None:
                 out = tuple(r)
-    meta = node._meta
     fixed = None
-    for i, g in enumerate(out):
-        if g is None or meta[i] is None:
-            continue
-        if not isinstance(g, Tensor):
-            raise TypeError(f'function {type(node).__name__} returned a gradient of type {type(g).__name__} '
-                            f'at index {i}, expected a Tensor')
-        shape, dt = meta[i]
-        g0 = g
-        if g._data.shape != shape:
-            g = _reduce_to(node, i, g, shape)
-        if g._data.dtype != dt:
-            g = g.to(dt)
-        if g is not g0:
-            if fixed is None:
-                fixed = list(out)
-            fixed[i] = g
+    i = 0
+    for g, m in zip(out, node._meta):
+        if g is not None and m is not None:
+            if not isinstance(g, Tensor):
+                raise TypeError(f'function {type(node).__name__} returned a gradient of type {type(g).__name__} '
+                                f'at index {i}, expected a Tensor')
+            d = g._data
+            if d.shape != m[0] or d.dtype != m[1]:
+                if fixed is None:
+                    fixed = list(out)
+                if d.shape != m[0]:
+                    g = _reduce_to(node, i, g, m[0])
+                if g._data.dtype != m[1]:
+                    g = g.to(m[1])
+                fixed[i] = g
+        i += 1
     if fixed is not None:
         out = fixed
     if _anomaly_state[0]:

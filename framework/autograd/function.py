@@ -31,8 +31,9 @@ _INPUT, _OUTPUT, _OTHER = 0, 1, 2
 
 class Node:
     """A recorded op. Subclassed once per Function (`MulBackward0`, ...), named as in PyTorch."""
-    __slots__ = ('next_functions', '_saved', '_meta', '_n_out', '__dict__', '__weakref__')
+    __slots__ = ('next_functions', '_saved', '_meta', '__dict__', '__weakref__')
     _fn = None                      # the Function whose backward this node runs
+    _n_out = 1                      # how many outputs the op had (set per node only when more than one)
     _to_save = ()                   # filled by save_for_backward during forward
     _tensor_hooks = None            # {output_nr: [hook, ...]} from Tensor.register_hook on non-leaves
     _retained = None                # {output_nr: weakref to the tensor} from retain_grad()
@@ -124,7 +125,6 @@ class AccumulateGrad(Node):
         self._var = weakref.ref(tensor)
         self.next_functions = ()
         self._saved = ()
-        self._n_out = 1
 
     @property
     def variable(self):
@@ -248,46 +248,66 @@ class Op(Function):
         if _device._cupy:
             _device.check_same_device(args)
         if need and _grad_state.enabled:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
+            # one pass over the inputs: the edges to their nodes, their shapes and dtypes (to bring
+            # gradients back to them), and which of them need a gradient
+            edges = []
+            meta = []
+            needs = []
+            for a in args:
+                if isinstance(a, Tensor) and a._rg:
+                    fn = a.grad_fn
+                    if fn is not None:
+                        edges.append((fn, a._out))
+                    else:
+                        edges.append((a._acc or accumulator(a), 0))
+                    d = a._data
+                    meta.append((d.shape, d.dtype))
+                    needs.append(True)
+                else:
+                    edges.append(_NO_EDGE)
+                    meta.append(None)
+                    needs.append(False)
+            ctx.needs_input_grad = tuple(needs)
             out = cls.forward(ctx, *arrays, **options)
+            ctx.next_functions = tuple(edges)
+            ctx._meta = tuple(meta)
             if out.__class__ is tuple:
                 outs = [wrap(o if o.__class__ is _ndarray else _device.as_array(o)) for o in out]
                 _record(ctx, args, outs, [o._data.dtype.kind == 'f' for o in outs], None)
                 return tuple(outs)
             r = wrap(out if out.__class__ is _ndarray else _device.as_array(out))
             if r._data.dtype.kind == 'f':
-                _record_single(ctx, args, r)
+                to_save = ctx._to_save
+                if to_save:
+                    ctx._saved = _pack(to_save, args, (r,), ctx)
+                    ctx._to_save = ()
+                else:
+                    ctx._saved = ()
+                r._rg = True
+                r.grad_fn = ctx
+                if _anomaly_state[0]:
+                    _record_anomaly(ctx)
             return r
         out = cls.forward(ctx, *arrays, **options)
+        if out.__class__ is _ndarray:
+            return wrap(out)
         if out.__class__ is tuple:
             return tuple(wrap(o if o.__class__ is _ndarray else _device.as_array(o)) for o in out)
-        return wrap(out if out.__class__ is _ndarray else _device.as_array(out))
+        return wrap(_device.as_array(out))
+
+
+_NO_EDGE = (None, 0)
 
 
 def _edge(a):
     if isinstance(a, Tensor) and a._rg:
         fn = a.grad_fn
         return (fn, a._out) if fn is not None else (accumulator(a), 0)
-    return (None, 0)
-
-
-def _record_single(ctx, args, r):
-    """The common case, one output: wire the node in and stamp what it saved."""
-    ctx.next_functions = tuple([_edge(a) for a in args])
-    ctx._meta = tuple([(a._data.shape, a._data.dtype) if isinstance(a, Tensor) and a._rg else None
-                       for a in args])
-    ctx._n_out = 1
-    to_save = ctx._to_save
-    ctx._saved = _pack(to_save, args, (r,), ctx) if to_save else ()
-    if to_save:
-        ctx._to_save = ()
-    r._rg = True
-    r.grad_fn = ctx
-    if _anomaly_state[0]:
-        _record_anomaly(ctx)
+    return _NO_EDGE
 
 
 def _record(ctx, args, outs, differentiable, user_outs):
+    """Wire a node with several outputs (or a user Function's) into the graph."""
     ctx.next_functions = tuple([_edge(a) for a in args])
     ctx._meta = tuple([(a._data.shape, a._data.dtype) if isinstance(a, Tensor) and a._rg else None
                        for a in args])
@@ -307,6 +327,9 @@ def _record(ctx, args, outs, differentiable, user_outs):
         _record_anomaly(ctx)
 
 
+_SCALARS = (float, int, bool)
+
+
 def _pack(values, args, outs, ctx, user_outs=None):
     """Turn what forward saved into (kind, object, version counter, version) entries.
 
@@ -317,8 +340,8 @@ def _pack(values, args, outs, ctx, user_outs=None):
     packed = []
     for v in values:
         entry = None
-        if v is None:
-            packed.append((_OTHER, None, None, 0))
+        if v is None or v.__class__ in _SCALARS:
+            packed.append((_OTHER, v, None, 0))
             continue
         for a in args:
             if isinstance(a, Tensor) and (v is a or v is a._data):
