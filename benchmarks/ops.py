@@ -20,7 +20,7 @@ N = 200        # ops per chain
 # name: (op on a tensor-like y, the same on a NumPy array)
 OPS = {
     'mul scalar': (lambda y: y * 1.0001, lambda a: a * np.float32(1.0001)),
-    'mul+add': (lambda y: y + y * 0.5, lambda a: a + a * np.float32(0.5)),
+    'add+mul': (lambda y: (y + y) * 0.5, lambda a: (a + a) * np.float32(0.5)),
     'exp': (lambda y: (y * 0.001).exp(), lambda a: np.exp(a * np.float32(0.001))),
     'tanh': (lambda y: y.tanh(), np.tanh),
     'relu': (lambda y: y.relu(), lambda a: np.maximum(a, 0)),
