@@ -15,9 +15,19 @@ from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, 
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
 from .ops.arithmetic import add, sub, mul, div, neg, pow, rsub, subtract, multiply, divide, true_divide, negative
 from .ops.unary import exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs, sign, where, absolute
+from .ops.unary import (tan, atan, arctan, log1p, expm1, log2, log10, rsqrt, reciprocal, square, floor, ceil, round,
+                        trunc, fix, frac, clamp, clip, clamp_min, clamp_max, maximum, minimum, fmax, fmin,
+                        floor_divide, remainder, fmod, softplus)
 from .ops.reduction import sum, mean, norm
+from .ops.reduction import (max, min, amax, amin, aminmax, argmax, argmin, var, std, var_mean, std_mean, prod,
+                            logsumexp, cumsum, softmax, log_softmax, return_types)
 from .ops.linalg import matmul, mm, bmm, dot, mv
 from .ops.shape import reshape, flatten, unsqueeze, squeeze, transpose, t, permute, cat, stack, concat, concatenate
+from .ops.shape import (split, chunk, tensor_split, unbind, flip, narrow, movedim, moveaxis, swapaxes, swapdims,
+                        tile, tril, triu, unflatten, ravel, broadcast_to, broadcast_tensors, atleast_1d, hstack,
+                        vstack)
+from .ops.indexing import gather, scatter, scatter_add, index_select, masked_fill, masked_select, take_along_dim
+from .ops.comparison import bitwise_and, bitwise_or, bitwise_xor, bitwise_not, nonzero, count_nonzero, argwhere
 from .ops.comparison import (eq, ne, gt, ge, lt, le, greater, greater_equal, less, less_equal, not_equal, all, any,
                              isnan, isinf, isfinite, equal, allclose, isclose, logical_and, logical_or, logical_not,
                              logical_xor)

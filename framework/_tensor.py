@@ -9,6 +9,13 @@ from . import _dtype, _device
 from ._tensor_str import tensor_repr
 
 _ndarray = np.ndarray
+# the factories' wording (requires_grad=True); the setter and requires_grad_() word it differently
+ONLY_FLOATING = 'Only Tensors of floating point and complex dtype can require gradients'
+_NON_LEAF_GRAD = (
+    "The .grad attribute of a Tensor that is not a leaf Tensor is being accessed. Its .grad attribute won't be "
+    'populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, '
+    'use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access '
+    'the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.')
 
 
 class Size(tuple):
@@ -32,7 +39,7 @@ class Size(tuple):
 
 
 class Tensor:
-    __slots__ = ('_data', '_rg', 'grad', 'grad_fn', '_out', '_vc', '_base', '_acc', '_hooks', '__weakref__')
+    __slots__ = ('_data', '_rg', '_grad', 'grad_fn', '_out', '_vc', '_base', '_acc', '_hooks', '__weakref__')
     # let NumPy defer to us in `ndarray * Tensor` and `np.float32(3) * Tensor`
     __array_priority__ = 1000
 
@@ -52,7 +59,9 @@ class Tensor:
             arr = xp.zeros(tuple(int(a) for a in args), dtype=d.np)
         _init(self, arr)
         if requires_grad:
-            self.requires_grad = True
+            if arr.dtype.kind not in 'fc':
+                raise RuntimeError(ONLY_FLOATING)
+            self._rg = True
 
     # ---------------------------------------------------------------- attributes
     @property
@@ -85,6 +94,26 @@ class Tensor:
         return self._data.ndim
 
     @property
+    def grad(self):
+        g = self._grad
+        if g is None and self.grad_fn is not None and not self.retains_grad:
+            import warnings
+            warnings.warn(_NON_LEAF_GRAD, UserWarning, stacklevel=2)
+        return g
+
+    @grad.setter
+    def grad(self, value):
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f'assigned grad expected to be a Tensor or None but got grad of type '
+                                f'{type(value).__name__}')
+            if value._data.shape != self._data.shape:
+                raise RuntimeError(f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor "
+                                   f"of size '{list(self._data.shape)}'. Please ensure that the gradient and the "
+                                   'tensor are the same size')
+        self._grad = value
+
+    @property
     def is_leaf(self):
         return self.grad_fn is None
 
@@ -102,7 +131,7 @@ class Tensor:
                                    'var_no_grad = var.detach().')
             return
         if value and self._data.dtype.kind not in 'fc':
-            raise RuntimeError('Only Tensors of floating point and complex dtype can require gradients')
+            raise RuntimeError('only Tensors of floating point and complex dtype can require gradients')
         self._rg = value
 
     @property
@@ -236,7 +265,7 @@ class Tensor:
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
             if not inputs:
-                raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+                raise RuntimeError('`inputs` argument to `backward()` cannot be empty.')
         run_backward((self,), (gradient,), retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
@@ -253,6 +282,9 @@ class Tensor:
         return self
 
     def requires_grad_(self, requires_grad=True):
+        if requires_grad and self._data.dtype.kind not in 'fc':
+            # PyTorch words this one differently from the setter's and the factories' message
+            raise RuntimeError('only Tensors of floating point dtype can require gradients')
         self.requires_grad = requires_grad
         return self
 
@@ -356,7 +388,7 @@ class Tensor:
 def _init(t, arr):
     t._data = arr
     t._rg = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._out = 0
     t._vc = None
@@ -370,7 +402,7 @@ def wrap(arr, _new=object.__new__, _cls=Tensor):
     t = _new(_cls)
     t._data = arr
     t._rg = False
-    t.grad = None
+    t._grad = None
     t.grad_fn = None
     t._out = 0
     t._vc = None
@@ -431,24 +463,71 @@ _methods = {
     '__truediv__': _ar.div, '__rtruediv__': _ar.rdiv, '__itruediv__': _ip.div_,
     '__pow__': _ar.pow, '__rpow__': _ar.rpow, '__ipow__': _ip.pow_,
     '__matmul__': _la.matmul, '__rmatmul__': _swap(_la.matmul),
-    '__neg__': _ar.neg, '__abs__': _un.abs,
+    '__floordiv__': _un.floor_divide, '__rfloordiv__': _swap(_un.floor_divide),
+    '__mod__': _un.remainder, '__rmod__': _swap(_un.remainder),
+    '__neg__': _ar.neg, '__abs__': _un.abs, '__pos__': lambda self: self,
     '__eq__': _cmp.eq, '__ne__': _cmp.ne, '__lt__': _cmp.lt, '__le__': _cmp.le, '__gt__': _cmp.gt,
     '__ge__': _cmp.ge,
+    '__and__': _cmp.bitwise_and, '__or__': _cmp.bitwise_or, '__xor__': _cmp.bitwise_xor,
+    '__rand__': _cmp.__rand__, '__ror__': _cmp.__ror__, '__rxor__': _cmp.__rxor__, '__invert__': _cmp.bitwise_not,
     '__getitem__': _ix.getitem, '__setitem__': _ix.setitem,
+    # arithmetic
     'add': _ar.add, 'sub': _ar.sub, 'mul': _ar.mul, 'div': _ar.div, 'pow': _ar.pow, 'neg': _ar.neg,
     'subtract': _ar.sub, 'multiply': _ar.mul, 'divide': _ar.div, 'true_divide': _ar.div, 'negative': _ar.neg,
+    'floor_divide': _un.floor_divide, 'remainder': _un.remainder, 'fmod': _un.fmod,
+    'bitwise_and': _cmp.bitwise_and, 'bitwise_or': _cmp.bitwise_or, 'bitwise_xor': _cmp.bitwise_xor,
+    'bitwise_not': _cmp.bitwise_not,
+    # in place
     'add_': _ip.add_, 'sub_': _ip.sub_, 'mul_': _ip.mul_, 'div_': _ip.div_, 'pow_': _ip.pow_, 'neg_': _ip.neg_,
-    'zero_': _ip.zero_, 'fill_': _ip.fill_, 'copy_': _ip.copy_,
-    'exp': _un.exp, 'log': _un.log, 'sin': _un.sin, 'cos': _un.cos, 'tanh': _un.tanh,
-    'sigmoid': _un.sigmoid, 'relu': _un.relu, 'sqrt': _un.sqrt, 'abs': _un.abs, 'sign': _un.sign,
-    'sum': _red.sum, 'mean': _red.mean, 'norm': _red.norm,
+    'subtract_': _ip.sub_, 'multiply_': _ip.mul_, 'divide_': _ip.div_, 'negative_': _ip.neg_,
+    'zero_': _ip.zero_, 'fill_': _ip.fill_, 'copy_': _ip.copy_, 'clamp_': _ip.clamp_, 'clip_': _ip.clamp_,
+    'clamp_min_': _ip.clamp_min_, 'clamp_max_': _ip.clamp_max_, 'masked_fill_': _ip.masked_fill_,
+    'exp_': _ip.exp_, 'log_': _ip.log_, 'sqrt_': _ip.sqrt_, 'abs_': _ip.abs_, 'sin_': _ip.sin_, 'cos_': _ip.cos_,
+    'tanh_': _ip.tanh_, 'sigmoid_': _ip.sigmoid_, 'relu_': _ip.relu_, 'floor_': _ip.floor_, 'ceil_': _ip.ceil_,
+    'trunc_': _ip.trunc_, 'round_': _ip.round_, 'reciprocal_': _ip.reciprocal_, 'rsqrt_': _ip.rsqrt_,
+    'log1p_': _ip.log1p_, 'expm1_': _ip.expm1_, 'sign_': _ip.sign_, 'square_': _ip.square_,
+    'addcmul_': _ip.addcmul_, 'addcdiv_': _ip.addcdiv_, 'lerp_': _ip.lerp_,
+    'scatter_': _ip.scatter_, 'scatter_add_': _ip.scatter_add_, 'index_fill_': _ip.index_fill_,
+    # elementwise
+    'exp': _un.exp, 'log': _un.log, 'sin': _un.sin, 'cos': _un.cos, 'tan': _un.tan, 'tanh': _un.tanh,
+    'atan': _un.atan, 'arctan': _un.atan,
+    'sigmoid': _un.sigmoid, 'relu': _un.relu, 'sqrt': _un.sqrt, 'rsqrt': _un.rsqrt, 'abs': _un.abs,
+    'absolute': _un.abs, 'sign': _un.sign, 'log1p': _un.log1p, 'expm1': _un.expm1, 'log2': _un.log2,
+    'log10': _un.log10, 'square': _un.square, 'reciprocal': _un.reciprocal, 'floor': _un.floor, 'ceil': _un.ceil,
+    'round': _un.round, 'trunc': _un.trunc, 'fix': _un.trunc, 'frac': _un.frac,
+    'clamp': _un.clamp, 'clip': _un.clamp, 'clamp_min': _un.clamp_min, 'clamp_max': _un.clamp_max,
+    'maximum': _un.maximum, 'minimum': _un.minimum, 'fmax': _un.maximum, 'fmin': _un.minimum,
+    'where': lambda self, condition, y: _un.where(condition, self, y),
+    'masked_fill': _ix.masked_fill, 'masked_select': _ix.masked_select,
+    # reductions
+    'sum': _red.sum, 'mean': _red.mean, 'norm': _red.norm, 'prod': _red.prod,
+    'max': _red.max, 'min': _red.min, 'amax': _red.amax, 'amin': _red.amin, 'aminmax': _red.aminmax,
+    'argmax': _red.argmax, 'argmin': _red.argmin, 'var': _red.var, 'std': _red.std,
+    'logsumexp': _red.logsumexp, 'cumsum': _red.cumsum,
+    'softmax': _red.softmax, 'log_softmax': _red.log_softmax,
+    # matrix products
     'matmul': _la.matmul, 'mm': _la.mm, 'bmm': _la.bmm, 'dot': _la.dot, 'mv': _la.mv,
-    'reshape': _sh.reshape, 'view': _sh.view, 'flatten': _sh.flatten, 'unsqueeze': _sh.unsqueeze,
-    'squeeze': _sh.squeeze, 'transpose': _sh.transpose, 't': _sh.t, 'permute': _sh.permute,
-    'expand': _sh.expand, 'sum_to_size': lambda self, *s: _sh.sum_to(self, _sh._shape_arg(s)),
+    # shapes
+    'reshape': _sh.reshape, 'view': _sh.view, 'flatten': _sh.flatten, 'unflatten': _sh.unflatten,
+    'ravel': _sh.ravel, 'unsqueeze': _sh.unsqueeze,
+    'squeeze': _sh.squeeze, 'transpose': _sh.transpose, 'swapaxes': _sh.transpose, 'swapdims': _sh.transpose,
+    't': _sh.t, 'permute': _sh.permute, 'movedim': _sh.movedim, 'moveaxis': _sh.movedim,
+    'expand': _sh.expand, 'broadcast_to': _sh.expand,
+    'sum_to_size': lambda self, *s: _sh.sum_to(self, _sh._shape_arg(s)),
+    'split': _sh.split, 'chunk': _sh.chunk, 'tensor_split': _sh.tensor_split, 'unbind': _sh.unbind,
+    'flip': _sh.flip, 'narrow': _sh.narrow, 'repeat': _sh.repeat, 'tile': _sh.tile,
+    'tril': _sh.tril, 'triu': _sh.triu,
+    # indexing
+    'gather': _ix.gather, 'scatter': _ix.scatter, 'scatter_add': _ix.scatter_add, 'index_select': _ix.index_select,
+    'take_along_dim': _ix.take_along_dim,
+    # comparisons
     'eq': _cmp.eq, 'ne': _cmp.ne, 'lt': _cmp.lt, 'le': _cmp.le, 'gt': _cmp.gt, 'ge': _cmp.ge,
+    'greater': _cmp.gt, 'greater_equal': _cmp.ge, 'less': _cmp.lt, 'less_equal': _cmp.le, 'not_equal': _cmp.ne,
     'all': _cmp.all, 'any': _cmp.any, 'isnan': _cmp.isnan, 'isinf': _cmp.isinf, 'isfinite': _cmp.isfinite,
-    'equal': _cmp.equal, 'allclose': _cmp.allclose, 'logical_not': _cmp.logical_not,
+    'equal': _cmp.equal, 'allclose': _cmp.allclose, 'isclose': _cmp.isclose,
+    'logical_not': _cmp.logical_not, 'logical_and': _cmp.logical_and, 'logical_or': _cmp.logical_or,
+    'logical_xor': _cmp.logical_xor, 'nonzero': _cmp.nonzero, 'count_nonzero': _cmp.count_nonzero,
+    'argwhere': _cmp.argwhere,
     'clone': _cv.clone, 'contiguous': _cv.contiguous,
 }
 for _name, _fn in _methods.items():

@@ -71,3 +71,51 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     return wrap(_device.xp_of(input._data).isclose(input._data, getattr(other, '_data', other), rtol=rtol, atol=atol,
                                                    equal_nan=equal_nan))
+
+
+def _bitwise(name):
+    def f(input, other):
+        a, b = operands(input, other)
+        x = a._data if hasattr(a, '_data') else a
+        y = b._data if hasattr(b, '_data') else b
+        arr = x if hasattr(x, 'dtype') else y
+        if arr.dtype.kind == 'f':
+            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+        return wrap(_device.as_array(getattr(_device.xp_of(arr), name)(x, y)))
+    f.__name__ = name
+    return f
+
+
+bitwise_and = _bitwise('bitwise_and')
+bitwise_or = _bitwise('bitwise_or')
+bitwise_xor = _bitwise('bitwise_xor')
+
+
+def bitwise_not(input):
+    if input._data.dtype.kind == 'f':
+        raise RuntimeError('"bitwise_not_cpu" not implemented for \'Float\'')
+    return wrap(_device.xp_of(input._data).invert(input._data))
+
+
+def _r(fn):
+    return lambda self, other: fn(other, self)
+
+
+__rand__, __ror__, __rxor__ = _r(bitwise_and), _r(bitwise_or), _r(bitwise_xor)
+
+
+def nonzero(input, *, as_tuple=False):
+    xp = _device.xp_of(input._data)
+    idx = xp.nonzero(input._data) if input._data.ndim else xp.nonzero(input._data.reshape(1))
+    if as_tuple:
+        return tuple(wrap(i.astype(xp.int64)) for i in idx)
+    return wrap(xp.stack(idx, axis=1).astype(xp.int64) if idx else xp.zeros((0, 0), xp.int64))
+
+
+def count_nonzero(input, dim=None):
+    xp = _device.xp_of(input._data)
+    return wrap(_device.as_array(xp.count_nonzero(input._data, axis=dim)).astype(xp.int64))
+
+
+def argwhere(input):
+    return nonzero(input)

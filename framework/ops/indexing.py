@@ -10,7 +10,7 @@ import numpy as np
 from .. import _device
 from ..autograd.function import Op, _edge
 from ..autograd.grad_mode import state as _grad_state
-from .._tensor import Tensor
+from .._tensor import Tensor, wrap
 from .inplace import check_inplace, bump_version
 from .shape import as_view
 
@@ -235,3 +235,152 @@ def setitem(self, idx, value):
     if _is_basic(idx):
         _check_bounds(self._data.shape, idx)
     write(self, idx, value)
+
+
+# ---------------------------------------------------------------- gather / scatter along a dim
+def along(index, dim):
+    """The advanced-index tuple that picks `index[..]` along `dim` and the same position elsewhere."""
+    xp = _device.xp_of(index)
+    nd = index.ndim
+    out = []
+    for k, n in enumerate(index.shape):
+        if k == dim:
+            out.append(index)
+        else:
+            shape = [1] * nd
+            shape[k] = n
+            out.append(xp.arange(n).reshape(shape))
+    return tuple(out)
+
+
+class Gather(Op):
+    @staticmethod
+    def forward(ctx, a, index, dim=0):
+        ctx.dim, ctx.index, ctx.shape = dim, index, a.shape
+        return a[along(index, dim)]
+
+    @staticmethod
+    def backward(ctx, g):
+        return ScatterAddZeros.apply(g, index=ctx.index, dim=ctx.dim, shape=ctx.shape), None
+
+
+class ScatterAddZeros(Op):
+    """zeros(shape).scatter_add_(dim, index, src): the backward of gather (its own is gather)."""
+    node_name = 'ScatterAddBackward0'
+
+    @staticmethod
+    def forward(ctx, src, index=None, dim=0, shape=()):
+        ctx.dim, ctx.index = dim, index
+        xp = _device.xp_of(src)
+        out = xp.zeros(shape, dtype=src.dtype)
+        _scatter_add(xp, out, along(index, dim), src[tuple(slice(0, n) for n in index.shape)])
+        return out
+
+    @staticmethod
+    def backward(ctx, gg):
+        return Gather.apply(gg, wrap_index(ctx.index), dim=ctx.dim)
+
+
+def wrap_index(arr):
+    return wrap(arr)
+
+
+def _check_index_tensor(name, index, input, dim):
+    if not isinstance(index, Tensor) or index._data.dtype.kind not in 'iu':
+        raise RuntimeError(f'{name}(): Expected dtype int64 for index')
+    if index._data.ndim != input._data.ndim and not (index._data.ndim <= 1 and input._data.ndim <= 1):
+        raise RuntimeError('Index tensor must have the same number of dimensions as input tensor')
+
+
+def gather(input, dim, index, *, sparse_grad=False):
+    from .shape import _wrap_dim
+    _check_index_tensor('gather', index, input, dim)
+    d = _wrap_dim(dim, max(input._data.ndim, 1))
+    return Gather.apply(input, index, dim=d)
+
+
+class ScatterAdd(Op):
+    @staticmethod
+    def forward(ctx, a, index, src, dim=0):
+        ctx.dim, ctx.index = dim, index
+        out = a.copy()
+        _scatter_add(_device.xp_of(a), out, along(index, dim), src[tuple(slice(0, n) for n in index.shape)])
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need_a, _, need_src = ctx.needs_input_grad
+        gs = Gather.apply(g, wrap_index(ctx.index), dim=ctx.dim) if need_src else None
+        return (g if need_a else None), None, gs
+
+
+def scatter_add(input, dim, index, src):
+    from .shape import _wrap_dim
+    _check_index_tensor('scatter_add', index, input, dim)
+    return ScatterAdd.apply(input, index, src, dim=_wrap_dim(dim, max(input._data.ndim, 1)))
+
+
+class Scatter(Op):
+    @staticmethod
+    def forward(ctx, a, index, src, dim=0):
+        ctx.dim, ctx.index = dim, index
+        out = a.copy()
+        pos = along(index, dim)
+        if hasattr(src, 'shape') and src.ndim:
+            out[pos] = src[tuple(slice(0, n) for n in index.shape)]
+        else:
+            out[pos] = src
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        need_a, _, need_src = ctx.needs_input_grad
+        idx = wrap_index(ctx.index)
+        ga = Scatter.apply(g, idx, 0.0, dim=ctx.dim) if need_a else None
+        gs = Gather.apply(g, idx, dim=ctx.dim) if need_src else None
+        return ga, None, gs
+
+
+def scatter(input, dim, index, src=None, *, value=None, reduce=None):
+    from .shape import _wrap_dim
+    if reduce is not None:
+        raise RuntimeError('scatter(reduce=...) is not supported by framework; use scatter_add')
+    _check_index_tensor('scatter', index, input, dim)
+    if src is None:
+        src = value
+    return Scatter.apply(input, index, src, dim=_wrap_dim(dim, max(input._data.ndim, 1)))
+
+
+def index_select(input, dim, index):
+    from .shape import _wrap_dim
+    d = _wrap_dim(dim, max(input._data.ndim, 1))
+    if index._data.ndim > 1:
+        raise IndexError('index_select(): Index is supposed to be a vector')
+    return getitem(input, (slice(None),) * d + (index.reshape(-1),))
+
+
+def masked_fill(input, mask, value):
+    from .unary import where
+    if not isinstance(mask, Tensor) or mask._data.dtype.kind != 'b':
+        raise RuntimeError(f'masked_fill_ only supports boolean masks, but got mask with dtype '
+                           f'{getattr(mask, "dtype", type(mask).__name__)}')
+    if isinstance(value, Tensor):
+        if value._data.ndim:
+            raise RuntimeError(f'masked_fill_ only supports a 0-dimensional value tensor, but got tensor with '
+                               f'{value._data.ndim} dimension(s).')
+        value = value.to(input.dtype)
+    else:
+        value = input.new_tensor(value)
+    return where(mask, value, input)
+
+
+def masked_select(input, mask):
+    from .shape import expand
+    shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
+    return getitem(expand(input, shape), expand(mask, shape))
+
+
+def take_along_dim(input, indices, dim=None):
+    if dim is None:
+        return gather(input.reshape(-1), 0, indices.reshape(-1))
+    return gather(input, dim, indices)

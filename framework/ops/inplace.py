@@ -166,3 +166,71 @@ def copy_(self, src, non_blocking=False):
     if isinstance(src, Tensor) and src._data.__class__ is not self._data.__class__:
         src = src.to(self.device)
     return write(self, Ellipsis, src, CopyBackwards)
+
+
+def clamp_(self, min=None, max=None):
+    from .unary import clamp
+    return apply_inplace(self, lambda a: clamp(a, min, max), None, nargs=1)
+
+
+def clamp_min_(self, min):
+    return clamp_(self, min=min)
+
+
+def clamp_max_(self, max):
+    return clamp_(self, max=max)
+
+
+def masked_fill_(self, mask, value):
+    from .indexing import masked_fill
+    return apply_inplace(self, lambda a, v: masked_fill(a, mask, v), None, value)
+
+
+def _unary_inplace(name):
+    def method(self):
+        from . import unary
+        return apply_inplace(self, getattr(unary, name), None, nargs=1)
+    method.__name__ = name + '_'
+    return method
+
+
+exp_, log_, sqrt_, abs_, sin_, cos_, tanh_, sigmoid_, relu_, floor_, ceil_, trunc_, reciprocal_, rsqrt_, \
+    log1p_, expm1_, sign_, square_ = (_unary_inplace(n) for n in (
+        'exp', 'log', 'sqrt', 'abs', 'sin', 'cos', 'tanh', 'sigmoid', 'relu', 'floor', 'ceil', 'trunc',
+        'reciprocal', 'rsqrt', 'log1p', 'expm1', 'sign', 'square'))
+
+
+def round_(self, *, decimals=0):
+    from .unary import round
+    return apply_inplace(self, lambda a: round(a, decimals=decimals), None, nargs=1)
+
+
+def addcmul_(self, tensor1, tensor2, *, value=1):
+    return add_(self, tensor1 * tensor2 * value) if value != 1 else add_(self, tensor1 * tensor2)
+
+
+def addcdiv_(self, tensor1, tensor2, *, value=1):
+    return add_(self, tensor1 / tensor2 * value) if value != 1 else add_(self, tensor1 / tensor2)
+
+
+def lerp_(self, end, weight):
+    return add_(self, (end - self) * weight)
+
+
+def scatter_add_(self, dim, index, src):
+    from .indexing import scatter_add
+    return apply_inplace(self, lambda a, s: scatter_add(a, dim, index, s), None, src)
+
+
+def scatter_(self, dim, index, src=None, *, value=None, reduce=None):
+    from .indexing import scatter
+    return apply_inplace(self, lambda a, s: scatter(a, dim, index, s, reduce=reduce), None,
+                         src if src is not None else value)
+
+
+def index_fill_(self, dim, index, value):
+    from .indexing import setitem
+    from .shape import _wrap_dim
+    d = _wrap_dim(dim, max(self._data.ndim, 1))
+    setitem(self, (slice(None),) * d + (index,), value)
+    return self

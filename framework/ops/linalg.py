@@ -38,6 +38,8 @@ class MatMul(Op):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         a_nd, b_nd = a._data.ndim, b._data.ndim
+        if a_nd == 1 and b_nd == 1:
+            return (g * b if need_a else None), (g * a if need_b else None)
         # lift 1-D operands (and the gradient) to matrices
         a2 = a.unsqueeze(0) if a_nd == 1 else a
         b2 = b.unsqueeze(-1) if b_nd == 1 else b

@@ -3,6 +3,8 @@
 Backward of a reduction broadcasts the gradient back: `_unreduce` restores the reduced dims as
 size 1, then `expand` stretches them to the input's shape.
 """
+import builtins as _b
+
 from .. import _dtype, _device
 from ..autograd.function import Op
 from .._tensor import Tensor
@@ -17,10 +19,10 @@ def _axes(dim, ndim):
         return None
     out = []
     for d in dims:
-        if not -max(ndim, 1) <= d < max(ndim, 1):
-            raise IndexError(f'Dimension out of range (expected to be in range of [{-max(ndim, 1)}, '
-                             f'{max(ndim, 1) - 1}], but got {d})')
-        out.append(d % max(ndim, 1))
+        if not -_b.max(ndim, 1) <= d < _b.max(ndim, 1):
+            raise IndexError(f'Dimension out of range (expected to be in range of [{-_b.max(ndim, 1)}, '
+                             f'{_b.max(ndim, 1) - 1}], but got {d})')
+        out.append(d % _b.max(ndim, 1))
     if len(set(out)) != len(out):
         raise RuntimeError(f'dim {out[0]} appears multiple times in the list of dims')
     return tuple(sorted(out)) if ndim else None
@@ -58,12 +60,12 @@ class Mean(Op):
     def forward(ctx, a, axes=None, keepdim=False, dtype=None):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         out = a.mean(axis=axes, keepdims=keepdim, dtype=dtype)
-        ctx.count = a.size // max(out.size, 1) if a.size else 0
+        ctx.count = a.size // _b.max(out.size, 1) if a.size else 0
         return out
 
     @staticmethod
     def backward(ctx, g):
-        return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) / max(ctx.count, 1)
+        return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) / _b.max(ctx.count, 1)
 
 
 class MeanDim(Mean):
@@ -151,3 +153,436 @@ def norm(input, p='fro', dim=None, keepdim=False, dtype=None):
         raise RuntimeError('linalg.vector_norm: Expected a floating point or complex tensor as input. Got '
                            + _type_word(input))
     return Norm.apply(input, p=float(p), axes=_axes(dim, input._data.ndim), keepdim=keepdim)
+
+
+# ---------------------------------------------------------------- max, min, amax, amin, argmax, argmin
+class _ReturnType(tuple):
+    """torch.return_types.*: a tuple `(values, indices)` with named fields."""
+    __slots__ = ()
+    _name = ''
+
+    def __new__(cls, values, indices):
+        return tuple.__new__(cls, (values, indices))
+
+    values = property(lambda self: self[0])
+    indices = property(lambda self: self[1])
+
+    def __repr__(self):
+        return f'framework.return_types.{self._name}(\nvalues={self[0]!r},\nindices={self[1]!r})'
+
+    def __reduce__(self):
+        return (type(self), (self[0], self[1]))
+
+
+class return_types:
+    """Namespace of the named tuples that max/min/sort/topk/... return, as torch.return_types."""
+
+
+for _n in ('max', 'min', 'sort', 'topk', 'kthvalue', 'median', 'mode', 'aminmax'):
+    setattr(return_types, _n, type(_n, (_ReturnType,), {'__slots__': (), '_name': _n}))
+return_types.aminmax.min = property(lambda self: self[0])
+return_types.aminmax.max = property(lambda self: self[1])
+del _n
+
+
+class Amax(Op):
+    """amax/amin and full max()/min(): the gradient is shared evenly by the tied extremes."""
+
+    @staticmethod
+    def forward(ctx, a, axes=None, keepdim=False, is_max=True):
+        out = a.max(axis=axes, keepdims=keepdim) if is_max else a.min(axis=axes, keepdims=keepdim)
+        out = _device.as_array(out)
+        ctx.save_for_backward(a, out)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        hit = a._data == _unreduce_array(out._data, ctx.shape, ctx.axes, ctx.keepdim)
+        count = hit.sum(axis=ctx.axes, keepdims=True)
+        w = _wrap((hit / count).astype(g._data.dtype, copy=False))
+        return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * w
+
+
+class Amin(Amax):
+    pass
+
+
+class MaxAll(Amax):
+    node_name = 'MaxBackward1'
+
+
+class MinAll(Amax):
+    node_name = 'MinBackward1'
+
+
+def _wrap(arr):
+    from .._tensor import wrap
+    return wrap(arr)
+
+
+def _unreduce_array(x, shape, axes, keepdim):
+    if not keepdim:
+        kept = list(shape)
+        for a in (range(len(shape)) if axes is None else axes):
+            kept[a] = 1
+        x = x.reshape(kept)
+    return x
+
+
+def _empty_check(input, name, axes):
+    if input._data.size == 0:
+        raise RuntimeError(f'{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the '
+                           'reduction dim with the \'dim\' argument.' if axes is None else
+                           f'{name}(): Expected reduction dim {axes[0]} to have non-zero size.')
+
+
+def amax(input, dim=(), keepdim=False):
+    axes = _axes(dim, input._data.ndim)
+    _empty_check(input, 'amax', axes)
+    return Amax.apply(input, axes=axes, keepdim=keepdim, is_max=True)
+
+
+def amin(input, dim=(), keepdim=False):
+    axes = _axes(dim, input._data.ndim)
+    _empty_check(input, 'amin', axes)
+    return Amin.apply(input, axes=axes, keepdim=keepdim, is_max=False)
+
+
+class MaxDim(Op):
+    """max(dim) / min(dim): values and the index of the (first) extreme; the gradient goes there."""
+    node_name = 'MaxBackward0'
+
+    @staticmethod
+    def forward(ctx, a, dim=0, keepdim=False, is_max=True):
+        xp = _device.xp_of(a)
+        if a.ndim == 0:
+            idx = xp.zeros((), dtype=xp.int64)
+            ctx.dim, ctx.keepdim, ctx.shape, ctx.idx = None, keepdim, a.shape, idx
+            return a.copy(), idx
+        idx = (xp.argmax if is_max else xp.argmin)(a, axis=dim, keepdims=True)
+        vals = xp.take_along_axis(a, idx, axis=dim)
+        ctx.dim, ctx.keepdim, ctx.shape, ctx.idx = dim, keepdim, a.shape, idx
+        if not keepdim:
+            vals, idx = vals.squeeze(dim), idx.squeeze(dim)
+        return vals, idx.astype(xp.int64, copy=False)
+
+    @staticmethod
+    def backward(ctx, g, g_idx):
+        from .indexing import ScatterAddZeros
+        if ctx.dim is None:
+            return g
+        if not ctx.keepdim:
+            g = g.unsqueeze(ctx.dim)
+        return ScatterAddZeros.apply(g, index=ctx.idx, dim=ctx.dim, shape=ctx.shape)
+
+
+class MinDim(MaxDim):
+    node_name = 'MinBackward0'
+
+
+def _extreme(input, dim, keepdim, other, is_max):
+    name = 'max' if is_max else 'min'
+    if isinstance(dim, Tensor) or other is not None:
+        from .unary import maximum, minimum
+        return (maximum if is_max else minimum)(input, dim if other is None else other)
+    if dim is None:
+        if keepdim:
+            raise TypeError(f'{name}() received an invalid combination of arguments - got (keepdim=bool)')
+        _empty_check(input, name, None)
+        return (MaxAll if is_max else MinAll).apply(input, axes=None, keepdim=False, is_max=is_max)
+    if not isinstance(dim, int):
+        raise TypeError(f'{name}(): argument \'dim\' must be int, not {type(dim).__name__}')
+    nd = input._data.ndim
+    axes = _axes(dim, nd)
+    d = axes[0] if axes is not None else 0
+    if nd and input._data.shape[d] == 0:
+        raise IndexError(f'{name}(): Expected reduction dim {d} to have non-zero size.')
+    vals, idx = (MaxDim if is_max else MinDim).apply(input, dim=d, keepdim=keepdim, is_max=is_max)
+    return getattr(return_types, name)(vals, idx)
+
+
+def max(input, dim=None, keepdim=False, *, other=None, out=None):
+    return _extreme(input, dim, keepdim, other, True)
+
+
+def min(input, dim=None, keepdim=False, *, other=None, out=None):
+    return _extreme(input, dim, keepdim, other, False)
+
+
+def _arg(input, dim, keepdim, is_max):
+    from .._tensor import wrap
+    a = input._data
+    xp = _device.xp_of(a)
+    f = xp.argmax if is_max else xp.argmin
+    if dim is None:
+        if a.size == 0:
+            raise RuntimeError(f'{"argmax" if is_max else "argmin"}(): Expected reduction dim to be specified '
+                               'for input.numel() == 0.')
+        r = xp.asarray(f(a.reshape(-1)))
+        if keepdim:
+            r = r.reshape((1,) * a.ndim)
+        return wrap(r.astype(xp.int64, copy=False))
+    axes = _axes(dim, a.ndim)
+    if axes is None:
+        return wrap(xp.zeros((), dtype=xp.int64))
+    return wrap(xp.asarray(f(a, axis=axes[0], keepdims=keepdim)).astype(xp.int64, copy=False))
+
+
+def argmax(input, dim=None, keepdim=False):
+    return _arg(input, dim, keepdim, True)
+
+
+def argmin(input, dim=None, keepdim=False):
+    return _arg(input, dim, keepdim, False)
+
+
+def aminmax(input, *, dim=None, keepdim=False):
+    return return_types.aminmax(amin(input, () if dim is None else dim, keepdim),
+                                amax(input, () if dim is None else dim, keepdim))
+
+
+# ---------------------------------------------------------------- var, std
+class Var(Op):
+    @staticmethod
+    def forward(ctx, a, axes=None, keepdim=False, correction=1):
+        xp = _device.xp_of(a)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        n = a.size if axes is None else _prod(a.shape[i] for i in axes)
+        ctx.denom = n - correction
+        with _errstate(xp):
+            out = _device.as_array(a.var(axis=axes, keepdims=keepdim, ddof=correction))
+        ctx.save_for_backward(a)
+        return out.astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        centered = a - a.mean(dim=ctx.axes, keepdim=True)
+        return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * centered * (2.0 / _b.max(ctx.denom, 0))
+
+
+class Std(Op):
+    @staticmethod
+    def forward(ctx, a, axes=None, keepdim=False, correction=1):
+        xp = _device.xp_of(a)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        n = a.size if axes is None else _prod(a.shape[i] for i in axes)
+        ctx.denom = n - correction
+        with _errstate(xp):
+            out = _device.as_array(a.std(axis=axes, keepdims=keepdim, ddof=correction)).astype(a.dtype, copy=False)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        a, out = ctx.saved_tensors
+        centered = a - a.mean(dim=ctx.axes, keepdim=True)
+        scale = _unreduce(g / (out * _b.max(ctx.denom, 0)), ctx.shape, ctx.axes, ctx.keepdim)
+        return scale * centered
+
+
+def _prod(xs):
+    r = 1
+    for x in xs:
+        r *= x
+    return r
+
+
+def _errstate(xp):
+    import numpy as np
+    return np.errstate(divide='ignore', invalid='ignore')
+
+
+def _var_args(name, input, dim, unbiased, keepdim, correction):
+    if input._data.dtype.kind not in 'fc':
+        raise RuntimeError(f'{name}(): input dtype should be either floating point or complex dtypes. '
+                           f'Got {_type_word(input)} instead.')
+    if isinstance(dim, bool):                   # var(input, unbiased)
+        dim, unbiased = None, dim
+    if correction is None:
+        correction = 0 if unbiased is False else 1
+    elif unbiased is not None:
+        raise RuntimeError(f'{name}(): cannot specify both unbiased and correction')
+    return _axes(dim, input._data.ndim), correction
+
+
+def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    axes, c = _var_args('var', input, dim, unbiased, keepdim, correction)
+    return Var.apply(input, axes=axes, keepdim=keepdim, correction=c)
+
+
+def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    axes, c = _var_args('std', input, dim, unbiased, keepdim, correction)
+    return Std.apply(input, axes=axes, keepdim=keepdim, correction=c)
+
+
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return var(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    return std(input, dim, unbiased, keepdim, correction=correction), mean(input, dim, keepdim)
+
+
+# ---------------------------------------------------------------- prod, logsumexp, cumsum
+class Prod(Op):
+    @staticmethod
+    def forward(ctx, a, axes=None, keepdim=False, dtype=None):
+        out = _device.as_array(a.prod(axis=axes, keepdims=keepdim, dtype=dtype))
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from .._tensor import wrap
+        from ..autograd.grad_mode import state
+        a, out = ctx.saved_tensors
+        x = a._data
+        g = _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim)
+        if not (x == 0).any():
+            return g * _unreduce(out, ctx.shape, ctx.axes, ctx.keepdim) / a
+        if state.enabled:
+            raise RuntimeError('framework: double backward of prod() over inputs containing zeros is not supported')
+        # the product of the other elements, by exclusive cumulative products from both ends
+        xp = _device.xp_of(x)
+        axes = tuple(range(x.ndim)) if ctx.axes is None else ctx.axes
+        moved = xp.moveaxis(x, axes, tuple(range(x.ndim - len(axes), x.ndim)))
+        flat = moved.reshape(moved.shape[:x.ndim - len(axes)] + (-1,))
+        ones = xp.ones(flat.shape[:-1] + (1,), dtype=x.dtype)
+        left = xp.cumprod(xp.concatenate([ones, flat[..., :-1]], axis=-1), axis=-1)
+        right = xp.cumprod(xp.concatenate([ones, flat[..., :0:-1]], axis=-1), axis=-1)[..., ::-1]
+        others = (left * right).reshape(moved.shape)
+        others = xp.moveaxis(others, tuple(range(x.ndim - len(axes), x.ndim)), axes)
+        return g * wrap(xp.ascontiguousarray(others))
+
+
+class ProdDim(Prod):
+    node_name = 'ProdBackward1'
+
+
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    axes = None if dim is None else _axes(int(dim), input._data.ndim)
+    op = Prod if dim is None else ProdDim
+    if axes is None and dim is not None:        # a 0-d tensor
+        op = ProdDim
+    return op.apply(input, axes=axes, keepdim=keepdim, dtype=_sum_dtype(input, dtype))
+
+
+class Logsumexp(Op):
+    @staticmethod
+    def forward(ctx, a, axes=None, keepdim=False):
+        xp = _device.xp_of(a)
+        m = a.max(axis=axes, keepdims=True) if a.size else xp.zeros((1,) * a.ndim, a.dtype)
+        m = xp.where(xp.isfinite(m), m, 0)
+        with _errstate(xp):
+            out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
+        if not keepdim:
+            out = out.reshape([s for i, s in enumerate(a.shape) if axes is not None and i not in axes])
+        out = _device.as_array(out).astype(a.dtype, copy=False)
+        ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from .unary import exp
+        a, out = ctx.saved_tensors
+        return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * exp(a - _unreduce(out, ctx.shape, ctx.axes,
+                                                                                    ctx.keepdim))
+
+
+def logsumexp(input, dim=None, keepdim=False):
+    if input._data.dtype.kind not in 'fc':
+        input = input.to(_dtype.get_default_dtype())
+    return Logsumexp.apply(input, axes=_axes(dim, input._data.ndim), keepdim=keepdim)
+
+
+class Cumsum(Op):
+    @staticmethod
+    def forward(ctx, a, dim=0, dtype=None):
+        ctx.dim = dim
+        return _device.as_array(a.cumsum(axis=dim, dtype=dtype)) if a.ndim else a.astype(dtype or a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        if g._data.ndim == 0:
+            return g
+        return g.flip(ctx.dim).cumsum(ctx.dim).flip(ctx.dim)
+
+
+def cumsum(input, dim, *, dtype=None):
+    from .shape import _wrap_dim
+    return Cumsum.apply(input, dim=_wrap_dim(dim, _b.max(input._data.ndim, 1)), dtype=_sum_dtype(input, dtype))
+
+
+# ---------------------------------------------------------------- softmax, log_softmax
+def _softmax_dim(input, dim, name):
+    from .shape import _wrap_dim
+    nd = input._data.ndim
+    if dim is None:
+        import warnings
+        warnings.warn(f'Implicit dimension choice for {name} has been deprecated. Change the call to include '
+                      'dim=X as an argument.', stacklevel=3)
+        dim = 0 if nd in (0, 1, 3) else 1
+    return _wrap_dim(dim, _b.max(nd, 1))
+
+
+def _softmax_input(input, dtype):
+    if dtype is not None:
+        input = input.to(_dtype.to_dtype(dtype))
+    elif input._data.dtype.kind not in 'fc':
+        raise RuntimeError(f'"softmax_lastdim_kernel_impl" not implemented for \'{_type_word(input)}\'')
+    return input
+
+
+class Softmax(Op):
+    @staticmethod
+    def forward(ctx, a, dim=-1):
+        xp = _device.xp_of(a)
+        if a.ndim == 0:
+            out = xp.ones_like(a)
+        else:
+            e = xp.exp(a - a.max(axis=dim, keepdims=True))
+            out = e / e.sum(axis=dim, keepdims=True)
+        ctx.dim = dim if a.ndim else None
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        y, = ctx.saved_tensors
+        gy = g * y
+        return gy - y * sum(gy, ctx.dim, keepdim=True)
+
+
+class LogSoftmax(Op):
+    @staticmethod
+    def forward(ctx, a, dim=-1):
+        xp = _device.xp_of(a)
+        if a.ndim == 0:
+            out = xp.zeros_like(a)
+        else:
+            z = a - a.max(axis=dim, keepdims=True)
+            out = z - xp.log(xp.exp(z).sum(axis=dim, keepdims=True))
+        ctx.dim = dim if a.ndim else None
+        ctx.save_for_backward(out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from .unary import exp
+        out, = ctx.saved_tensors
+        return g - exp(out) * sum(g, ctx.dim, keepdim=True)
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    input = _softmax_input(input, dtype)
+    return Softmax.apply(input, dim=_softmax_dim(input, dim, 'softmax'))
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    input = _softmax_input(input, dtype)
+    return LogSoftmax.apply(input, dim=_softmax_dim(input, dim, 'log_softmax'))

@@ -346,3 +346,235 @@ def stack(tensors, dim=0):
 
 
 concat = concatenate = cat
+
+
+# ---------------------------------------------------------------- split, chunk, unbind
+class Split(Op):
+    """Several views along `dim`; the backward concatenates the gradients (zeros where none came)."""
+    node_name = 'SplitWithSizesBackward0'
+
+    @staticmethod
+    def forward(ctx, a, sizes=(), dim=0):
+        ctx.dim = dim
+        out, start = [], 0
+        for n in sizes:
+            out.append(a[(slice(None),) * dim + (slice(start, start + n),)])
+            start += n
+        return tuple(out)
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return cat(grads, ctx.dim)
+
+
+class SplitEqual(Split):
+    node_name = 'SplitBackward0'
+
+
+def split(tensor, split_size_or_sections, dim=0):
+    nd = tensor._data.ndim
+    if nd == 0:
+        raise RuntimeError('split expects at least a 1-dimensional tensor')
+    d = _wrap_dim(dim, nd)
+    n = tensor._data.shape[d]
+    if isinstance(split_size_or_sections, int):
+        size = split_size_or_sections
+        if size < 0 or (size == 0 and n != 0):
+            raise RuntimeError(f'split_size can only be 0 if dimension size is 0, but got dimension size of {n}')
+        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+        op = SplitEqual
+    else:
+        sizes = [int(s) for s in split_size_or_sections]
+        if sum(sizes) != n:
+            raise RuntimeError(f'split_with_sizes expects split_sizes to sum exactly to {n} (input tensor\'s size at '
+                               f'dimension {d}), but got split_sizes={sizes}')
+        op = Split
+    outs = op.apply(tensor, sizes=tuple(sizes), dim=d)
+    return tuple(as_view(o, tensor) for o in outs)
+
+
+def chunk(input, chunks, dim=0):
+    if chunks <= 0:
+        raise RuntimeError('chunk expects `chunks` to be greater than 0, got: ' + str(chunks))
+    nd = input._data.ndim
+    if nd == 0:
+        raise RuntimeError('chunk expects at least a 1-dimensional tensor')
+    n = input._data.shape[_wrap_dim(dim, nd)]
+    size = max(-(-n // chunks), 1) if n else 1
+    return split(input, size, dim)
+
+
+def tensor_split(input, indices_or_sections, dim=0):
+    d = _wrap_dim(dim, max(input._data.ndim, 1))
+    n = input._data.shape[d]
+    if isinstance(indices_or_sections, int):
+        k = indices_or_sections
+        sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
+    else:
+        bounds = [0] + [min(max(int(i), 0), n) for i in indices_or_sections] + [n]
+        sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
+    return tuple(as_view(o, input) for o in Split.apply(input, sizes=tuple(sizes), dim=d))
+
+
+class Unbind(Op):
+    @staticmethod
+    def forward(ctx, a, dim=0):
+        ctx.dim = dim
+        return tuple(a[(slice(None),) * dim + (i,)] for i in range(a.shape[dim]))
+
+    @staticmethod
+    def backward(ctx, *grads):
+        return stack(grads, ctx.dim)
+
+
+def unbind(input, dim=0):
+    d = _wrap_dim(dim, max(input._data.ndim, 1))
+    return tuple(as_view(o, input) for o in Unbind.apply(input, dim=d))
+
+
+# ---------------------------------------------------------------- flip, narrow, movedim, repeat, tril/triu
+class Flip(Op):
+    @staticmethod
+    def forward(ctx, a, dims=()):
+        ctx.dims = dims
+        from .. import _device
+        return _device.xp_of(a).flip(a, dims).copy() if dims else a.copy()
+
+    @staticmethod
+    def backward(ctx, g):
+        return Flip.apply(g, dims=ctx.dims)
+
+
+def flip(input, *dims):
+    dims = _shape_arg(dims)
+    nd = max(input._data.ndim, 1)
+    return Flip.apply(input, dims=tuple(_wrap_dim(d, nd) for d in dims) if input._data.ndim else ())
+
+
+def narrow(input, dim, start, length):
+    d = _wrap_dim(dim, max(input._data.ndim, 1))
+    n = input._data.shape[d]
+    start = int(start)
+    if start < 0:
+        start += n
+    if not 0 <= start <= n or length < 0 or start + length > n:
+        raise RuntimeError(f'start ({start}) + length ({length}) exceeds dimension size ({n}).')
+    return input[(slice(None),) * d + (slice(start, start + length),)]
+
+
+def movedim(input, source, destination):
+    nd = input._data.ndim
+    src = (source,) if isinstance(source, int) else tuple(source)
+    dst = (destination,) if isinstance(destination, int) else tuple(destination)
+    if len(src) != len(dst):
+        raise RuntimeError(f'movedim: Invalid source or destination dims: source ({list(src)} dims) should contain '
+                           f'the same number of dims as destination ({list(dst)} dims)')
+    src = [_wrap_dim(s, max(nd, 1)) for s in src]
+    dst = [_wrap_dim(s, max(nd, 1)) for s in dst]
+    order = [i for i in range(nd) if i not in src]
+    perm = [None] * nd
+    for s, t in zip(src, dst):
+        perm[t] = s
+    it = iter(order)
+    perm = [p if p is not None else next(it) for p in perm]
+    return permute(input, *perm) if nd else input
+
+
+moveaxis = movedim
+swapaxes = swapdims = transpose
+
+
+class Repeat(Op):
+    @staticmethod
+    def forward(ctx, a, reps=()):
+        from .. import _device
+        lead = len(reps) - a.ndim
+        ctx.in_shape, ctx.reps = a.shape, reps
+        a2 = a.reshape((1,) * lead + a.shape)
+        ctx.mid = a2.shape
+        return _device.xp_of(a).tile(a2, reps)
+
+    @staticmethod
+    def backward(ctx, g):
+        # split every dim k into (reps[k], size[k]) and sum over the repetitions
+        inter = []
+        for r, s in zip(ctx.reps, ctx.mid):
+            inter += [r, s]
+        g = g.reshape(tuple(inter))
+        g = g.sum(dim=tuple(range(0, len(inter), 2)))
+        return g.reshape(ctx.in_shape)
+
+
+def repeat(input, *sizes):
+    reps = _shape_arg(sizes)
+    if len(reps) < input._data.ndim:
+        raise RuntimeError('Number of dimensions of repeat dims can not be smaller than number of dimensions of '
+                           'tensor')
+    return Repeat.apply(input, reps=reps)
+
+
+def tile(input, dims):
+    dims = tuple(dims)
+    if len(dims) < input._data.ndim:
+        dims = (1,) * (input._data.ndim - len(dims)) + dims
+    return repeat(input, dims)
+
+
+class Tril(Op):
+    @staticmethod
+    def forward(ctx, a, k=0, upper=False):
+        from .. import _device
+        ctx.k, ctx.upper = k, upper
+        xp = _device.xp_of(a)
+        return xp.triu(a, k) if upper else xp.tril(a, k)
+
+    @staticmethod
+    def backward(ctx, g):
+        return Tril.apply(g, k=ctx.k, upper=ctx.upper)
+
+
+class Triu(Tril):
+    pass
+
+
+def tril(input, diagonal=0):
+    return Tril.apply(input, k=diagonal, upper=False)
+
+
+def triu(input, diagonal=0):
+    return Triu.apply(input, k=diagonal, upper=True)
+
+
+def unflatten(input, dim, sizes):
+    nd = input._data.ndim
+    d = _wrap_dim(dim, max(nd, 1))
+    shp = input._data.shape
+    inner = _infer(tuple(sizes), shp[d], shp)
+    return reshape(input, shp[:d] + tuple(inner) + shp[d + 1:])
+
+
+def atleast_1d(input):
+    return reshape(input, 1) if input._data.ndim == 0 else input
+
+
+def broadcast_to(input, size):
+    return expand(input, size)
+
+
+def broadcast_tensors(*tensors):
+    import numpy as np
+    shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    return tuple(expand(t, shape) for t in tensors)
+
+
+def ravel(input):
+    return reshape(input, -1)
+
+
+def hstack(tensors):
+    tensors = list(tensors)
+    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
+
+
+def vstack(tensors):
+    return cat([t if t._data.ndim > 1 else reshape(t, 1, -1) for t in tensors], 0)
