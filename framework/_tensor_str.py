@@ -152,7 +152,8 @@ def tensor_repr(t, prefix='tensor('):
     if a.size == 0 and a.shape != (0,):
         suffixes.append('size=' + str(tuple(a.shape)))
     d = _dtype.of(a)
-    if d not in (_dtype.get_default_dtype(), _dtype.int64, _dtype.bool_):
+    # an empty tensor has no values to tell int64 or bool from: its dtype is always shown
+    if d is not _dtype.get_default_dtype() and (a.size == 0 or d not in (_dtype.int64, _dtype.bool_)):
         suffixes.append('dtype=' + repr(d))
     body = array_str(a, indent)
     if t.grad_fn is not None:

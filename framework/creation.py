@@ -3,7 +3,7 @@ and their *_like forms. Python floats become the default dtype (float32), ints i
 import numpy as np
 
 from . import _dtype, _device
-from ._tensor import Tensor, wrap, _to_numpy_data
+from ._tensor import Tensor, wrap, _to_numpy_data, ONLY_FLOATING
 from .random import rng as _rng
 
 
@@ -16,7 +16,9 @@ def _resolve(dtype, device, fallback=None):
 def _finish(arr, requires_grad):
     t = wrap(arr)
     if requires_grad:
-        t.requires_grad = True
+        if arr.dtype.kind not in 'fc':
+            raise RuntimeError(ONLY_FLOATING)
+        t._rg = True
     return t
 
 
@@ -122,13 +124,21 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
 
 def _linspace(xp, start, end, steps, dt=np.dtype(np.float64)):
     """PyTorch's kernel, in the output dtype: the first half counts up from start, the second half
-    down from end, so both ends are exact and the values match PyTorch's bit for bit."""
+    down from end, so both ends are exact. PyTorch's CPU build computes each value with one fused
+    multiply-add; a wider type emulates it, so float32 values match PyTorch's bit for bit."""
     if steps <= 1:
         return xp.asarray([start] * steps, dtype=dt)
     start, end = dt.type(start), dt.type(end)
     step = (end - start) / dt.type(steps - 1)
-    i = xp.arange(steps, dtype=dt)
-    return xp.where(i < steps // 2, start + step * i, end - step * (dt.type(steps - 1) - i))
+    if dt.itemsize < 4:
+        i = xp.arange(steps, dtype=dt)
+        return xp.where(i < steps // 2, start + step * i, end - step * (dt.type(steps - 1) - i))
+    wide = np.float64 if dt.itemsize == 4 else np.longdouble
+    i = np.arange(steps, dtype=wide)
+    up = wide(start) + wide(step) * i
+    down = wide(end) - wide(step) * (wide(steps - 1) - i)
+    out = np.where(i < steps // 2, up, down).astype(dt)
+    return out if xp is np else xp.asarray(out)
 
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):

@@ -31,7 +31,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     grads = _grads_for(tensors, grad_tensors if grad_tensors is not None else grad_variables)
     inputs = _as_list(inputs)
     if inputs is not None and not inputs:
-        raise RuntimeError("'inputs' argument to backward() cannot be empty.")
+        raise RuntimeError('`inputs` argument to `backward()` cannot be empty.')
     run_backward(tensors, grads, retain_graph, create_graph, inputs=inputs)
 
 
@@ -42,6 +42,8 @@ def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=Fal
     outputs = _as_list(outputs)
     single = isinstance(inputs, Tensor)
     inputs = [inputs] if single else list(inputs)
+    if not inputs:
+        raise RuntimeError('`inputs` argument to `grad()` cannot be empty.')
     if allow_unused is None:
         allow_unused = materialize_grads
     grads = _grads_for(outputs, grad_outputs)
@@ -58,6 +60,9 @@ def Variable(data, requires_grad=False, volatile=False):
     if not isinstance(data, Tensor):
         raise TypeError('Variable data has to be a tensor, but got ' + type(data).__name__)
     if requires_grad:
+        if data._data.dtype.kind not in 'fc':
+            from .._tensor import ONLY_FLOATING
+            raise RuntimeError(ONLY_FLOATING)
         data.requires_grad_(True)
     return data
 

@@ -78,12 +78,13 @@ def _needed_nodes(roots, deps, targets):
 
 def _accumulate_into(t, g, create_graph):
     """`.grad += g` with PyTorch's rules: in place normally, out of place when building a graph."""
-    if t.grad is None:
-        t.grad = g if create_graph else (g.detach() if g._rg else g)
-    elif create_graph or t.grad._rg:
-        t.grad = t.grad + g
+    old = t._grad
+    if old is None:
+        t._grad = g if create_graph else (g.detach() if g._rg else g)
+    elif create_graph or old._rg:
+        t._grad = old + g
     else:
-        t.grad._data += g._data
+        old._data += g._data
 
 
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None, capture=False,
@@ -141,7 +142,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                         for k in ks:
                             if capture:
                                 results[k] = grads[nr]
-                            elif not is_acc:
+                            elif not is_acc and not input_list[k].retains_grad:  # retain_grad did it
                                 _accumulate_into(input_list[k], grads[nr], create_graph)
 
             if is_acc:
@@ -187,8 +188,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     if capture:
         for k, (t, r) in enumerate(zip(input_list, results)):
             if r is None and not allow_unused:
-                raise RuntimeError('One of the differentiated Tensors appears to not have been used in the graph. '
-                                   'Set allow_unused=True if this is the desired behavior.')
+                raise RuntimeError(f'The differentiated Tensor at index {k} appears to not have been used in the '
+                                   'graph. Set allow_unused=True if this is the desired behavior.')
         return tuple(results)
     return None
 

@@ -272,10 +272,10 @@ class Op(Function):
             ctx.next_functions = tuple(edges)
             ctx._meta = tuple(meta)
             if out.__class__ is tuple:
-                outs = [wrap(o if o.__class__ is _ndarray else _device.as_array(o)) for o in out]
+                outs = [wrap(o if o.__class__ is _ndarray else _as_output(ctx, o)) for o in out]
                 _record(ctx, args, outs, [o._data.dtype.kind == 'f' for o in outs], None)
                 return tuple(outs)
-            r = wrap(out if out.__class__ is _ndarray else _device.as_array(out))
+            r = wrap(out if out.__class__ is _ndarray else _as_output(ctx, out))
             if r._data.dtype.kind == 'f':
                 to_save = ctx._to_save
                 if to_save:
@@ -297,6 +297,17 @@ class Op(Function):
 
 
 _NO_EDGE = (None, 0)
+
+
+def _as_output(ctx, out):
+    """An output that is not an ndarray (NumPy gives scalars for 0-d inputs) as an array. If forward
+    saved it, the array is saved instead, so it is still known as this op's output: its history
+    then takes part in double backward."""
+    arr = _device.as_array(out)
+    to_save = ctx._to_save
+    if to_save and arr is not out:
+        ctx._to_save = tuple([arr if v is out else v for v in to_save])
+    return arr
 
 
 def _edge(a):
