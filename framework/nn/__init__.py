@@ -1,0 +1,11 @@
+"""framework.nn: modules, parameters, losses, functional forms and initializers (torch.nn's API)."""
+from .parameter import Parameter, Buffer, UninitializedParameter
+from .module import Module
+from .linear import Linear, Identity, Flatten, Unflatten, Bilinear
+from .activation import (ReLU, ReLU6, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, ELU, Softplus, Hardtanh, LogSigmoid,
+                         Softmax, LogSoftmax, Softmin)
+from .dropout import Dropout
+from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
+from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, NLLLoss,
+                   CrossEntropyLoss)
+from . import functional, init, utils

@@ -1,0 +1,226 @@
+"""nn.functional: the stateless forms of the layers and losses.
+
+The fused ops (linear, softmax, the losses) live in framework/ops; the few activations that only
+nn uses (leaky_relu, gelu) are small ops defined here.
+"""
+import math
+
+import numpy as np
+
+from .. import _device
+from .._tensor import wrap
+from ..autograd.function import Op
+from ..autograd.grad_mode import state as _grad_state
+from ..ops.linear import linear
+from ..ops.loss import (log_softmax, softmax, mse_loss, l1_loss, binary_cross_entropy,  # noqa: F401
+                        binary_cross_entropy_with_logits, nll_loss, cross_entropy, _legacy, _reduce, _reduction)
+from ..ops.unary import relu as _relu, sigmoid, tanh  # noqa: F401
+from ..ops.inplace import apply_inplace
+from ..random import rng as _rng
+
+__all__ = ['linear', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'softmax', 'log_softmax', 'gelu', 'silu', 'dropout',
+           'mse_loss', 'l1_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'cross_entropy',
+           'nll_loss', 'smooth_l1_loss', 'huber_loss', 'one_hot', 'elu', 'softplus', 'logsigmoid', 'hardtanh',
+           'relu6', 'softmin', 'normalize']
+
+
+def relu(input, inplace=False):
+    if inplace:
+        return apply_inplace(input, _relu, None, nargs=1)
+    return _relu(input)
+
+
+def relu6(input, inplace=False):
+    return hardtanh(input, 0.0, 6.0, inplace)
+
+
+class LeakyRelu(Op):
+    @staticmethod
+    def forward(ctx, a, slope=0.01):
+        ctx.slope = slope
+        ctx.save_for_backward(a)
+        return _device.xp_of(a).where(a > 0, a, a * slope).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        ad = a._data
+        scale = _device.xp_of(ad).where(ad > 0, 1, ctx.slope).astype(ad.dtype)
+        return g * wrap(scale) if _grad_state.enabled else wrap(g._data * scale)
+
+
+def leaky_relu(input, negative_slope=0.01, inplace=False):
+    if inplace:
+        return apply_inplace(input, lambda x: LeakyRelu.apply(x, slope=negative_slope), None, nargs=1)
+    return LeakyRelu.apply(input, slope=negative_slope)
+
+
+class Hardtanh(Op):
+    @staticmethod
+    def forward(ctx, a, lo=-1.0, hi=1.0):
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = lo, hi
+        return _device.xp_of(a).clip(a, lo, hi).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        ad = a._data
+        mask = ((ad > ctx.lo) & (ad < ctx.hi)).astype(ad.dtype)
+        return g * wrap(mask) if _grad_state.enabled else wrap(g._data * mask)
+
+
+def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if inplace:
+        return apply_inplace(input, lambda x: Hardtanh.apply(x, lo=min_val, hi=max_val), None, nargs=1)
+    return Hardtanh.apply(input, lo=min_val, hi=max_val)
+
+
+def _erf(xp, x):
+    """erf of an array: SciPy's (CuPy's) when there, else a Chebyshev fit good to 1.2e-7."""
+    try:
+        if xp is np:
+            from scipy.special import erf
+        else:
+            from cupyx.scipy.special import erf
+        return erf(x).astype(x.dtype, copy=False)
+    except ImportError:
+        return _erf_poly(xp, x)
+
+
+def _erf_poly(xp, x):
+    # Numerical Recipes erfc Chebyshev fit: fractional error < 1.2e-7 everywhere
+    z = xp.abs(x).astype(np.float64)
+    t = 1.0 / (1.0 + 0.5 * z)
+    r = t * xp.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
+        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
+    return (xp.sign(x) * (1.0 - r)).astype(x.dtype)
+
+
+class Erf(Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _erf(_device.xp_of(a), a)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (a * a * -1).exp() * (2 / math.sqrt(math.pi))
+
+
+class Gelu(Op):
+    @staticmethod
+    def forward(ctx, a, approximate='none'):
+        xp = _device.xp_of(a)
+        ctx.save_for_backward(a)
+        ctx.approximate = approximate
+        if approximate == 'tanh':
+            return (0.5 * a * (1 + xp.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)))).astype(a.dtype)
+        return (0.5 * a * (1 + _erf(xp, a / math.sqrt(2)))).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        if ctx.approximate == 'tanh':
+            k = math.sqrt(2 / math.pi)
+            inner = (x + x * x * x * 0.044715) * k
+            th = inner.tanh()
+            d = (th + 1) * 0.5 + x * 0.5 * (1 - th * th) * k * (x * x * 0.134145 + 1)
+            return g * d
+        cdf = (Erf.apply(x * (1 / math.sqrt(2))) + 1) * 0.5
+        pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+        return g * (cdf + x * pdf)
+
+
+def gelu(input, approximate='none'):
+    if approximate not in ('none', 'tanh'):
+        raise RuntimeError('approximate argument must be either none or tanh.')
+    return Gelu.apply(input, approximate=approximate)
+
+
+def silu(input, inplace=False):
+    return input * sigmoid(input)
+
+
+def elu(input, alpha=1.0, inplace=False):
+    from ..ops.unary import where, exp
+    return where(input > 0, input, (exp(-_relu(-input)) - 1) * alpha)
+
+
+def softplus(input, beta=1.0, threshold=20.0):
+    from ..ops.unary import where, exp, log, abs as tabs
+    bx = input * beta
+    soft = (log(exp(-tabs(bx)) + 1) + relu(bx)) * (1 / beta)
+    return where(bx > threshold, input, soft)
+
+
+def logsigmoid(input):
+    from ..ops.unary import exp, log, abs as tabs
+    return -(log(exp(-tabs(input)) + 1) + relu(-input))
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    return softmax(-input, dim, dtype=dtype)
+
+
+def dropout(input, p=0.5, training=True, inplace=False):
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f'dropout probability has to be between 0 and 1, but got {p}')
+    if not training or p == 0.0:
+        return input
+    arr = input._data
+    if p == 1.0:
+        mask = np.zeros(arr.shape, dtype=arr.dtype)
+    else:
+        mask = (_rng().random(arr.shape, dtype=np.float32) >= p).astype(arr.dtype)
+        mask *= arr.dtype.type(1 / (1 - p))
+    if arr.__class__ is not np.ndarray:
+        mask = _device.xp_of(arr).asarray(mask)
+    if inplace:
+        return input.mul_(wrap(mask))
+    return input * wrap(mask)
+
+
+def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0):
+    from ..ops.unary import where
+    reduction = _reduction(_legacy(size_average, reduce, reduction))
+    d = (input - target).abs()
+    if beta == 0:
+        return _reduce(d, reduction)
+    loss = where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
+    return _reduce(loss, reduction)
+
+
+def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
+    from ..ops.unary import where
+    d = (input - target).abs()
+    loss = where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    return _reduce(loss, _reduction(reduction))
+
+
+def one_hot(tensor, num_classes=-1):
+    arr = tensor._data
+    if arr.dtype.kind not in 'iu':
+        raise RuntimeError('one_hot is only applicable to index tensor of type LongTensor.')
+    if num_classes == -1:
+        num_classes = int(arr.max()) + 1 if arr.size else 0
+    xp = _device.xp_of(arr)
+    return wrap((arr[..., None] == xp.arange(num_classes)).astype(np.int64))
+
+
+def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
+    n = input.norm(p, dim, keepdim=True)
+    from ..ops.unary import where
+    return input / where(n < eps, eps, n)
+
+
+def flatten(input, start_dim=0, end_dim=-1):
+    return input.flatten(start_dim, end_dim)
+
+
+def identity(input):
+    return input
+
+
+__all__ += ['hardtanh', 'flatten', 'identity']

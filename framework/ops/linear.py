@@ -1,0 +1,105 @@
+"""The fused linear op: y = x @ W.T + b in one node (PyTorch's AddmmBackward0 for 2-D input).
+
+One forward (a single BLAS matmul, the bias added in place) and one backward. Without
+`create_graph` the backward runs on raw arrays; with it, the same formulas are written with
+Tensor ops so that higher derivatives are recorded.
+"""
+from .. import _device
+from .._tensor import Tensor, wrap
+from ..autograd.function import Op
+from ..autograd.grad_mode import state as _grad_state
+
+
+def _check(x, w):
+    if x.dtype != w.dtype:
+        names = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half'}
+        raise RuntimeError(f'mat1 and mat2 must have the same dtype, but got {names.get(str(x.dtype), x.dtype)} and '
+                           f'{names.get(str(w.dtype), w.dtype)}')
+    if x.ndim == 0 or x.shape[-1] != w.shape[1]:
+        rows = x.size // x.shape[-1] if x.ndim and x.shape[-1] else 1
+        cols = x.shape[-1] if x.ndim else 1
+        raise RuntimeError(f'mat1 and mat2 shapes cannot be multiplied ({rows}x{cols} and {w.shape[1]}x{w.shape[0]})')
+
+
+class Addmm(Op):
+    """2-D input with bias; the subclasses differ only in the node name PyTorch shows."""
+
+    @staticmethod
+    def forward(ctx, x, w, b=None):
+        if x.ndim != 2 or x.dtype != w.dtype or x.shape[1] != w.shape[1]:
+            _check(x, w)
+        ctx.save_for_backward(x, w)
+        nd = x.ndim
+        if nd == 2:
+            out = x @ w.T
+        elif nd == 1:
+            out = w @ x
+        else:
+            out = (x.reshape(-1, x.shape[-1]) @ w.T).reshape(x.shape[:-1] + (w.shape[0],))
+        if b is not None:
+            out += b
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        x, w = ctx.saved_tensors
+        need = ctx.needs_input_grad
+        need_x, need_w = need[0], need[1]
+        need_b = len(need) > 2 and need[2]
+        gx = gw = gb = None
+        xa = x._data
+        nd = xa.ndim
+        if not _grad_state.enabled:
+            ga, wa = g._data, w._data
+            if nd != 2:
+                ga = ga.reshape(-1, wa.shape[0])
+                xa = xa.reshape(-1, wa.shape[1])
+            if need_x:
+                gx = ga @ wa
+                if nd != 2:
+                    gx = gx.reshape(x._data.shape)
+                gx = wrap(gx)
+            if need_w:
+                gw = wrap(ga.T @ xa)
+            if need_b:
+                gb = wrap(ga.sum(0))
+            return gx, gw, gb
+        g2 = g if nd == 2 else g.reshape(-1, w._data.shape[0])
+        if need_x:
+            gx = g2.matmul(w)
+            if nd != 2:
+                gx = gx.reshape(xa.shape)
+        if need_w:
+            x2 = x if nd == 2 else x.reshape(-1, w._data.shape[1])
+            gw = g2.t().matmul(x2)
+        if need_b:
+            gb = g2.sum(0)
+        return gx, gw, gb
+
+
+class Mm(Addmm):
+    node_name = 'MmBackward0'
+
+
+class View(Addmm):
+    node_name = 'ViewBackward0'
+
+
+class UnsafeView(Addmm):
+    node_name = 'UnsafeViewBackward0'
+
+
+class Squeeze(Addmm):
+    node_name = 'SqueezeBackward4'
+
+
+def linear(input, weight, bias=None):
+    """F.linear: input (*, in), weight (out, in), bias (out,) or None."""
+    if _device._cupy:
+        _device.check_same_device((input, weight) if bias is None else (input, weight, bias))
+    nd = input._data.ndim
+    if bias is None:
+        return (Mm if nd == 2 else Squeeze if nd == 1 else UnsafeView).apply(input, weight)
+    if not isinstance(bias, Tensor):
+        raise TypeError(f'linear(): argument \'bias\' must be Tensor, not {type(bias).__name__}')
+    return (Addmm if nd == 2 else View).apply(input, weight, bias)

@@ -1,0 +1,2 @@
+"""framework.utils: data loading (framework.utils.data)."""
+from . import data
