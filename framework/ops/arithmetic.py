@@ -5,13 +5,16 @@ to each input's shape in one place (`sum_to`), so no op repeats that logic.
 """
 from ..autograd.function import Op
 from .._tensor import Tensor
-from .promotion import operands
+from .promotion import operands, shapes_error
 
 
 class Add(Op):
     @staticmethod
     def forward(ctx, a, b):
-        return a + b
+        try:
+            return a + b
+        except ValueError:
+            raise shapes_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -21,7 +24,10 @@ class Add(Op):
 class Sub(Op):
     @staticmethod
     def forward(ctx, a, b):
-        return a - b
+        try:
+            return a - b
+        except ValueError:
+            raise shapes_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -34,7 +40,10 @@ class Rsub(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        return b - a
+        try:
+            return b - a
+        except ValueError:
+            raise shapes_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -45,7 +54,10 @@ class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a * b
+        try:
+            return a * b
+        except ValueError:
+            raise shapes_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -58,7 +70,10 @@ class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return a / b
+        try:
+            return a / b
+        except ValueError:
+            raise shapes_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -104,7 +119,10 @@ class Pow(Op):
 
     @staticmethod
     def forward(ctx, a, b):
-        out = a ** b
+        try:
+            out = a ** b
+        except ValueError:
+            raise shapes_error(a, b) from None
         ctx.save_for_backward(a, b, out)
         return out
 

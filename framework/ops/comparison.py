@@ -2,14 +2,17 @@
 from .. import _device
 from ..autograd.function import Op
 from .._tensor import wrap
-from .promotion import operands
+from .promotion import operands, shapes_error
 
 
 def _compare(name):
     class Compare(Op):
         @staticmethod
         def forward(ctx, a, b):
-            return getattr(_device.xp_of(a if hasattr(a, 'dtype') else b), name)(a, b)
+            try:
+                return getattr(_device.xp_of(a if hasattr(a, 'dtype') else b), name)(a, b)
+            except ValueError:
+                raise shapes_error(a, b) from None
     Compare.__name__ = Compare.__qualname__ = name.capitalize()
     return lambda input, other: Compare.apply(*operands(input, other))
 
@@ -73,6 +76,9 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
                                                    equal_nan=equal_nan))
 
 
+_NAMES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half'}
+
+
 def _bitwise(name):
     def f(input, other):
         a, b = operands(input, other)
@@ -80,7 +86,7 @@ def _bitwise(name):
         y = b._data if hasattr(b, '_data') else b
         arr = x if hasattr(x, 'dtype') else y
         if arr.dtype.kind == 'f':
-            raise RuntimeError(f'"{name}_cpu" not implemented for \'Float\'')
+            raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_NAMES[str(arr.dtype)]}\'')
         return wrap(_device.as_array(getattr(_device.xp_of(arr), name)(x, y)))
     f.__name__ = name
     return f
@@ -93,7 +99,7 @@ bitwise_xor = _bitwise('bitwise_xor')
 
 def bitwise_not(input):
     if input._data.dtype.kind == 'f':
-        raise RuntimeError('"bitwise_not_cpu" not implemented for \'Float\'')
+        raise NotImplementedError(f'"bitwise_not_cpu" not implemented for \'{_NAMES[str(input._data.dtype)]}\'')
     return wrap(_device.xp_of(input._data).invert(input._data))
 
 

@@ -61,8 +61,17 @@ def contiguous(input, memory_format=None):
 def view_as_dtype(input, dtype):
     from .. import _dtype
     d = _dtype.to_dtype(dtype)
-    if input._data.dtype.itemsize != d.itemsize:
-        raise RuntimeError('view(dtype): only dtypes of the same element size are supported by framework')
     from .._tensor import wrap
     from .shape import as_view
-    return as_view(wrap(input._data.view(d.np)), input)
+    a = input._data
+    if a.dtype.itemsize != d.itemsize:
+        if a.ndim == 0:
+            raise RuntimeError('self.dim() cannot be 0 to view ' + str(input.dtype).replace('framework.', '')
+                               + ' as ' + str(d).replace('framework.', '') + ' (different element sizes)')
+        try:
+            return as_view(wrap(a.view(d.np)), input)
+        except ValueError:
+            raise RuntimeError('self.stride(-1) must be 1 to view ' + str(input.dtype).replace('framework.', '')
+                               + ' as ' + str(d).replace('framework.', '') + ' (different element sizes), '
+                               'or the last dimension size must be divisible by the ratio') from None
+    return as_view(wrap(a.view(d.np)), input)

@@ -11,7 +11,7 @@ from .. import _device
 from ..autograd.function import Op, _edge
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor, wrap
-from .inplace import check_inplace, bump_version
+from .inplace import check_inplace, bump_version, on_view, VIEW_OF_LEAF_MESSAGE
 from .shape import as_view
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
@@ -130,7 +130,10 @@ def getitem(input, idx):
     if _only_bool(idx):
         mask = next(i for i in (idx if isinstance(idx, tuple) else (idx,)) if not isinstance(i, _BASIC))
         _check_mask(input._data.shape, idx, mask)
-    return Index.apply(input, idx=idx)
+    try:
+        return Index.apply(input, idx=idx)
+    except IndexError as e:
+        raise IndexError(str(e).replace(' axis ', ' dimension ')) from None
 
 
 def _check_mask(shape, idx, mask):
@@ -164,7 +167,15 @@ class CopyBackwards(CopySlices):
 
 
 class FillBackward(CopySlices):
-    node_name = 'FillBackward0'
+    node_name = 'FillBackward2'
+
+
+class FillTensorBackward(CopySlices):
+    node_name = 'FillBackward3'
+
+
+class ZeroBackward(CopySlices):
+    node_name = 'ZeroBackward0'
 
 
 class MaskRegion(Op):
@@ -187,7 +198,14 @@ def write(self, idx, value, node_cls=CopySlices):
     """In-place `self[idx] = value`, recorded in the graph when either side requires grad."""
     v_is_tensor = isinstance(value, Tensor)
     grad = _grad_state.enabled and (self._rg or (v_is_tensor and value._rg))
-    check_inplace(self, grad)
+    if grad and self._rg and self.grad_fn is None and idx is not Ellipsis:
+        raise RuntimeError(VIEW_OF_LEAF_MESSAGE)      # t[idx] = v writes through the view t[idx]
+    if check_inplace(self, grad):
+        def written(v):
+            v = v.clone()
+            write(v, idx, value, node_cls)
+            return v
+        return on_view(self, written)
     if v_is_tensor:
         varr = value._data
         if _device._cupy and varr.__class__ is not self._data.__class__:
@@ -225,6 +243,15 @@ def _broadcast_message(arr, idx, varr, e):
     except Exception:
         return str(e)
     vs = getattr(varr, 'shape', ())
+    if _is_basic(idx) or idx is Ellipsis:
+        from .shape import expand
+        from .promotion import broadcast_message
+        if idx is Ellipsis:
+            return broadcast_message(arr.shape, vs) or str(e)
+        try:
+            expand(wrap(np.empty(vs)), target)
+        except RuntimeError as err:
+            return str(err)
     return (f'shape mismatch: value tensor of shape [{", ".join(map(str, vs))}] cannot be broadcast to indexing '
             f'result of shape [{", ".join(map(str, target))}]')
 

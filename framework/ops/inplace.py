@@ -24,14 +24,64 @@ def bump_version(t):
         vc[0] += 1
 
 
+VIEW_OF_LEAF_MESSAGE = 'a view of a leaf Variable that requires grad is being used in an in-place operation.'
+
+
 def check_inplace(t, grad):
+    """True when `t` is a view whose in-place change must be recorded on its base (see on_view)."""
     if grad:
         if t.grad_fn is None and t._rg:
             raise RuntimeError(LEAF_MESSAGE)
         base = t._base
-        if base is not None and (base._rg or t._rg):
-            raise RuntimeError('an in-place operation on a view of a tensor that requires grad is not supported by '
-                               'framework: use the out-of-place form (e.g. y = x.mul(2)) or operate on the base')
+        if base is not None:
+            if base.grad_fn is None and base._rg:
+                raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
+            return True
+    return False
+
+
+def view_positions(view, root):
+    """Where each element of `view` lies in `root` (C-contiguous), as flat indices shaped like the view."""
+    ra, va = root._data, view._data
+    xp = _device.xp_of(ra)
+    if not ra.flags.c_contiguous:
+        raise RuntimeError('framework: an in-place operation on a view of a non-contiguous tensor that requires grad '
+                           'is not supported; call .contiguous() on the base first')
+    isz = ra.itemsize
+    ptr = (lambda a: a.__array_interface__['data'][0]) if xp is np else (lambda a: a.data.ptr)
+    pos = xp.asarray((ptr(va) - ptr(ra)) // isz, dtype=np.int64)
+    for k, (n, st) in enumerate(zip(va.shape, va.strides)):
+        if st == 0 and n > 1:
+            raise RuntimeError('unsupported operation: more than one element of the written-to tensor refers to a '
+                               'single memory location. Please clone() the tensor before performing the operation.')
+        shape = [1] * va.ndim
+        shape[k] = n
+        pos = pos + xp.arange(n, dtype=np.int64).reshape(shape) * (st // isz)
+    return pos
+
+
+def on_view(view, fn):
+    """An in-place op on a view, recorded on its base as PyTorch's CopySlices does.
+
+    The base's old value (with its history) is read at the view's positions, `fn` computes the
+    view's new value out of place, and the result is written back into the base: the base's history
+    moves to the write, and the view's to a read of the new base at the same positions.
+    """
+    from .indexing import write
+    from .indexing import getitem
+    root = view._base
+    xp = _device.xp_of(root._data)
+    idx = tuple(xp.unravel_index(view_positions(view, root), root._data.shape))
+    old = wrap(root._data.copy())
+    old._rg, old.grad_fn, old._out = root._rg, root.grad_fn, root._out
+    new_value = fn(getitem(old, idx))
+    new_root = write(old, idx, new_value)       # `old` is a private copy: write it, then copy into the base
+    xp.copyto(root._data, new_root._data, casting='unsafe')
+    bump_version(root)
+    root.grad_fn, root._out, root._rg = new_root.grad_fn, new_root._out, True
+    v = getitem(root, idx)
+    view.grad_fn, view._out, view._rg = v.grad_fn, v._out, True
+    return view
 
 
 def _cast_error(self, result_dtype):
@@ -47,7 +97,8 @@ def apply_inplace(self, out_of_place, ufunc_name, other=None, *, nargs=2):
     """Run `out_of_place(self, other)` in place on self (see module docstring)."""
     other_rg = isinstance(other, Tensor) and other._rg
     grad = _grad_state.enabled and (self._rg or other_rg)
-    check_inplace(self, grad)
+    if check_inplace(self, grad):
+        return on_view(self, (lambda v: out_of_place(v, other)) if nargs == 2 else out_of_place)
     arr = self._data
     if not grad:
         if ufunc_name is not None:
@@ -61,7 +112,8 @@ def apply_inplace(self, out_of_place, ufunc_name, other=None, *, nargs=2):
                 else:
                     getattr(xp, ufunc_name)(arr, out=arr, casting='same_kind')
             except TypeError:          # NumPy's casting error: e.g. a float result into an int tensor
-                raise _cast_error(self, np.result_type(arr, o if nargs == 2 else arr)) from None
+                from .._dtype import result_type
+                raise _cast_error(self, result_type(self, other).np if nargs == 2 else arr.dtype) from None
             except ValueError as e:
                 raise RuntimeError(_broadcast_error(self, other, e)) from None
         else:
@@ -101,12 +153,13 @@ def _write_back(self, result):
 
 
 def _broadcast_error(self, other, e):
+    from .promotion import broadcast_message
     arr = self._data
     o = getattr(other, '_data', other)
     try:
         b = np.broadcast_shapes(arr.shape, getattr(o, 'shape', ()))
     except ValueError:
-        return str(e)
+        return broadcast_message(arr.shape, getattr(o, 'shape', ())) or str(e)
     return (f"output with shape [{', '.join(map(str, arr.shape))}] doesn't match the broadcast shape "
             f"[{', '.join(map(str, b))}]")
 
@@ -149,15 +202,17 @@ def neg_(self):
 
 
 def zero_(self):
-    return fill_(self, 0)
+    from .indexing import write, ZeroBackward
+    return write(self, Ellipsis, 0, ZeroBackward)
 
 
 def fill_(self, value):
-    from .indexing import write, FillBackward
+    from .indexing import write, FillBackward, FillTensorBackward
     if isinstance(value, Tensor):
         if value._data.ndim:
             raise RuntimeError(f'fill_ only supports 0-dimension value tensor but got tensor with '
                                f'{value._data.ndim} dimensions.')
+        return write(self, Ellipsis, value, FillTensorBackward)
     return write(self, Ellipsis, value, FillBackward)
 
 

@@ -5,20 +5,54 @@ matrices, the products taken, and the lifted dims and broadcast batches summed a
 """
 from .. import _device
 from ..autograd.function import Op
-from .promotion import operands
+from .._tensor import Tensor
 
 
 def _shape_error(a, b):
+    """PyTorch's message for operands whose inner (or batch) sizes disagree."""
     sa, sb = a.shape, b.shape
-    if a.ndim == 2 and b.ndim == 2:
-        return f'mat1 and mat2 shapes cannot be multiplied ({sa[0]}x{sa[1]} and {sb[0]}x{sb[1]})'
-    if a.ndim == 1 and b.ndim == 1:
+    na, nb = a.ndim, b.ndim
+    if na == 1 and nb == 1:
         return (f'inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the same number '
-                'of elements, but got {} and {} elements respectively'.format(sa[0], sb[0]))
-    if b.ndim == 1 and a.ndim == 2:
-        return f'size mismatch, got input ({sa[0]}), mat ({sa[0]}x{sa[1]}), vec ({sb[0]})'
-    return (f'Expected size for first two dimensions of batch2 tensor to be: [{sb[0] if b.ndim > 2 else 1}, '
-            f'{sa[-1]}] but got: [{sb[0] if b.ndim > 2 else 1}, {sb[-2] if b.ndim > 1 else sb[0]}].')
+                f'of elements, but got {sa[0]} and {sb[0]} elements respectively')
+    if nb == 1:                 # matrix (or batch folded into rows) times vector
+        rows = _prod(sa[:-1])
+        return f'size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec ({sb[0]})'
+    if nb == 2:                 # batch of a folded into rows; a 1-D `a` is one row
+        rows = _prod(sa[:-1]) if na > 1 else 1
+        return f'mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and {sb[0]}x{sb[1]})'
+    ba, bb = sa[:-2], sb[:-2]
+    n = max(len(ba), len(bb))
+    ba, bb = (1,) * (n - len(ba)) + tuple(ba), (1,) * (n - len(bb)) + tuple(bb)
+    for i, (x, y) in enumerate(zip(ba, bb)):
+        if x != y and x != 1 and y != 1:
+            return (f'The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton '
+                    f'dimension {i}')
+    batch = _prod(max(x, y) for x, y in zip(ba, bb))
+    return (f'Expected size for first two dimensions of batch2 tensor to be: [{batch}, {sa[-1]}] but got: '
+            f'[{batch}, {sb[-2]}].')
+
+
+def _prod(xs):
+    r = 1
+    for x in xs:
+        r *= x
+    return r
+
+
+_C_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'int64': 'long int', 'int32': 'int',
+            'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char', 'bool': 'bool'}
+_NAMES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'int64': 'Long', 'int32': 'Int',
+          'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool'}
+
+
+def _dtype_error(a, b):
+    da, db = str(a.dtype), str(b.dtype)
+    if a.ndim == 1 and b.ndim == 1:
+        return f'dot : expected both vectors to have same dtype, but found {_NAMES[da]} and {_NAMES[db]}'
+    if a.ndim == 3 and b.ndim == 3:
+        return f'expected scalar type {_NAMES[da]} but found {_NAMES[db]}'
+    return f'expected m1 and m2 to have the same dtype, but got: {_C_NAMES[da]} != {_C_NAMES[db]}'
 
 
 class MatMul(Op):
@@ -28,10 +62,14 @@ class MatMul(Op):
     def forward(ctx, a, b):
         if a.ndim == 0 or b.ndim == 0:
             raise RuntimeError(f'both arguments to matmul need to be at least 1D, but they are {a.ndim}D and {b.ndim}D')
-        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]:
-            raise RuntimeError(_shape_error(a, b))
+        if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0] or a.dtype != b.dtype:
+            raise RuntimeError(_shape_error(a, b) if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]
+                               else _dtype_error(a, b))
         ctx.save_for_backward(a, b)
-        return _device.xp_of(a).matmul(a, b)
+        try:
+            return _device.xp_of(a).matmul(a, b)
+        except ValueError:          # batch dims that do not broadcast
+            raise RuntimeError(_shape_error(a, b)) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -87,12 +125,20 @@ class VecMat(MatMul):
 
 
 def matmul(input, other):
-    a, b = operands(input, other)
+    a, b = (input, other) if isinstance(input, Tensor) and isinstance(other, Tensor) else _tensors(input, other)
     na, nb = a._data.ndim, b._data.ndim
     op = (Mm if na == 2 and nb == 2 else Dot if na == 1 and nb == 1 else Mv if na == 2 and nb == 1
           else VecMat if na == 1 and nb == 2 else Bmm if na == 3 and nb == 3 and a._data.shape[0] == b._data.shape[0]
           else MatMul)
     return op.apply(a, b)
+
+
+def _tensors(a, b):
+    from .promotion import _as_tensor_or_scalar
+    a, b = _as_tensor_or_scalar(a), _as_tensor_or_scalar(b)
+    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
+        raise TypeError(f'matmul(): argument \'other\' (position 2) must be Tensor, not {type(b).__name__}')
+    return a, b
 
 
 def mm(input, mat2):
@@ -108,9 +154,9 @@ def bmm(input, mat2):
         raise RuntimeError('batch1 must be a 3D tensor')
     if mat2._data.ndim != 3:
         raise RuntimeError('batch2 must be a 3D tensor')
-    if input._data.shape[0] != mat2._data.shape[0]:
-        raise RuntimeError('batch1 and batch2 must have same number of batches, got '
-                           f'{input._data.shape[0]} and {mat2._data.shape[0]}')
+    if input._data.shape[0] != mat2._data.shape[0] or input._data.shape[2] != mat2._data.shape[1]:
+        raise RuntimeError(f'Expected size for first two dimensions of batch2 tensor to be: [{input._data.shape[0]}, '
+                           f'{input._data.shape[2]}] but got: [{mat2._data.shape[0]}, {mat2._data.shape[1]}].')
     return matmul(input, mat2)
 
 

@@ -48,3 +48,25 @@ def _cast(x, target):
     if target.is_floating_point or isinstance(x, bool):
         return x
     return x if isinstance(x, int) else int(x) if target.category == 1 else x
+
+
+def broadcast_message(*shapes):
+    """PyTorch's text for operands whose shapes do not broadcast (None when they do)."""
+    n = max(len(s) for s in shapes)
+    padded = [(1,) * (n - len(s)) + tuple(s) for s in shapes]
+    for d in range(n):
+        sizes = [p[d] for p in padded]
+        first = next((x for x in sizes if x != 1), 1)
+        for k, x in enumerate(sizes):
+            if x != 1 and x != first:
+                j = sizes.index(first)
+                return (f'The size of tensor a ({first}) must match the size of tensor b ({x}) at non-singleton '
+                        f'dimension {d}') if j < k else (f'The size of tensor a ({x}) must match the size of tensor '
+                                                         f'b ({first}) at non-singleton dimension {d}')
+    return None
+
+
+def shapes_error(*operands):
+    """A RuntimeError with PyTorch's broadcasting message for these operands (arrays or scalars)."""
+    msg = broadcast_message(*(getattr(o, 'shape', ()) for o in operands))
+    return RuntimeError(msg or 'operands could not be broadcast together')

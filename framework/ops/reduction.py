@@ -390,15 +390,28 @@ def _prod(xs):
     return r
 
 
-def _errstate(xp):
-    import numpy as np
-    return np.errstate(divide='ignore', invalid='ignore')
+class _errstate:
+    """Quiet NumPy's floating-point and degrees-of-freedom warnings (PyTorch returns nan/inf silently)."""
+
+    def __init__(self, xp):
+        import numpy as np
+        import warnings
+        self._np, self._w = np.errstate(divide='ignore', invalid='ignore'), warnings.catch_warnings()
+
+    def __enter__(self):
+        import warnings
+        self._np.__enter__()
+        self._w.__enter__()
+        warnings.simplefilter('ignore', RuntimeWarning)
+
+    def __exit__(self, *exc):
+        self._w.__exit__(*exc)
+        self._np.__exit__(*exc)
 
 
 def _var_args(name, input, dim, unbiased, keepdim, correction):
     if input._data.dtype.kind not in 'fc':
-        raise RuntimeError(f'{name}(): input dtype should be either floating point or complex dtypes. '
-                           f'Got {_type_word(input)} instead.')
+        raise RuntimeError('std and var only support floating point and complex dtypes')
     if isinstance(dim, bool):                   # var(input, unbiased)
         dim, unbiased = None, dim
     if correction is None:
@@ -534,7 +547,7 @@ def _softmax_input(input, dtype):
     if dtype is not None:
         input = input.to(_dtype.to_dtype(dtype))
     elif input._data.dtype.kind not in 'fc':
-        raise RuntimeError(f'"softmax_lastdim_kernel_impl" not implemented for \'{_type_word(input)}\'')
+        raise NotImplementedError(f'"softmax_lastdim_kernel_impl" not implemented for \'{_type_word(input)}\'')
     return input
 
 

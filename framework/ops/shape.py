@@ -65,8 +65,19 @@ class UnsafeView(View):
 
 def reshape(input, *shape):
     shape = _infer(_shape_arg(shape), input._data.size, input._data.shape)
-    op = View if input._data.flags.c_contiguous or input._data.ndim <= 1 else UnsafeView
-    return as_view(op.apply(input, shape=shape), input)
+    a = input._data
+    if a.flags.c_contiguous or _viewable(a, shape):
+        return as_view(View.apply(input, shape=shape), input)
+    return UnsafeView.apply(input, shape=shape)         # a copy, as PyTorch's reshape of such a tensor
+
+
+def _viewable(a, shape):
+    """NumPy can reshape `a` without copying exactly when assigning the shape to a view succeeds."""
+    try:
+        a.view().shape = shape
+        return True
+    except AttributeError:
+        return False
 
 
 def view(input, *shape):
@@ -75,12 +86,9 @@ def view(input, *shape):
         return view_as_dtype(input, shape[0])
     shape = _infer(_shape_arg(shape), input._data.size, input._data.shape)
     a = input._data
-    if not a.flags.c_contiguous and a.ndim > 1 and a.size > 1 and shape != a.shape:
-        try:
-            a.view().shape = shape     # NumPy succeeds exactly when no copy is needed
-        except AttributeError:
-            raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
-                               'dimension spans across two contiguous subspaces). Use .reshape(...) instead.') from None
+    if not a.flags.c_contiguous and a.size > 1 and shape != a.shape and not _viewable(a, shape):
+        raise RuntimeError("view size is not compatible with input tensor's size and stride (at least one "
+                           'dimension spans across two contiguous subspaces). Use .reshape(...) instead.')
     return as_view(View.apply(input, shape=shape), input)
 
 

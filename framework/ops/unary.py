@@ -5,7 +5,7 @@
 from .. import _device
 from ..autograd.function import Op
 from .._tensor import Tensor, wrap
-from .promotion import operands
+from .promotion import operands, shapes_error
 
 
 def _xp(a):
@@ -150,7 +150,10 @@ class Where(Op):
     @staticmethod
     def forward(ctx, cond, a, b):
         ctx.cond = cond
-        return _xp(cond).where(cond, a, b)
+        try:
+            return _xp(cond).where(cond, a, b)
+        except ValueError:
+            raise shapes_error(cond, a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -211,8 +214,9 @@ def where(condition, input=None, other=None):
         dt = _dtype.result_type(a, b).np
         a = wrap(_xp(cond).asarray(a, dtype=dt))
     if cond.dtype.kind != 'b':
+        from .reduction import _type_word
         raise RuntimeError(f'where expected condition to be a boolean tensor, but got a tensor with dtype '
-                           f'{repr(condition.dtype).replace("framework.", "")}')
+                           f'{_type_word(wrap(cond))}')
     return Where.apply(wrap(cond), a, b)
 
 
@@ -540,7 +544,10 @@ class Maximum(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _xp(a if hasattr(a, 'dtype') else b).maximum(a, b)
+        try:
+            return _xp(a if hasattr(a, 'dtype') else b).maximum(a, b)
+        except ValueError:
+            raise shapes_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -552,7 +559,10 @@ class Minimum(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _xp(a if hasattr(a, 'dtype') else b).minimum(a, b)
+        try:
+            return _xp(a if hasattr(a, 'dtype') else b).minimum(a, b)
+        except ValueError:
+            raise shapes_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
@@ -615,7 +625,10 @@ class Remainder(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
-        return _xp(a if hasattr(a, 'dtype') else b).remainder(a, b)
+        try:
+            return _xp(a if hasattr(a, 'dtype') else b).remainder(a, b)
+        except ValueError:
+            raise shapes_error(a, b) from None
 
     @staticmethod
     def backward(ctx, g):
