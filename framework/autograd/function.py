@@ -189,9 +189,9 @@ class Function(metaclass=FunctionMeta):
     @classmethod
     def apply(cls, *args):
         ctx = cls._Node()
-        need = _grad_state.enabled and any(isinstance(a, Tensor) and a._rg for a in args)
-        if need:
-            ctx.needs_input_grad = tuple(isinstance(a, Tensor) and a._rg for a in args)
+        # set whatever the grad mode, as PyTorch does: forward may read it under no_grad too
+        ctx.needs_input_grad = tuple([isinstance(a, Tensor) and a._rg for a in args])
+        need = _grad_state.enabled and any(ctx.needs_input_grad)
         prev = _grad_state.enabled
         _grad_state.enabled = False
         try:
@@ -378,13 +378,20 @@ def _modified_message(node, obj, kind, now, expected):
     name = {'float32': 'FloatTensor', 'float64': 'DoubleTensor', 'float16': 'HalfTensor'}.get(str(arr.dtype), 'Tensor')
     if kind == _INPUT:
         fn = obj.grad_fn
-        where = f', which is output {obj._out} of {type(fn).__name__}' if fn is not None else ''
+        where = f', which is output {obj._out} of {_op_name(fn)},' if fn is not None else ''
     else:
-        where = f', which is output {obj[1]} of {type(node).__name__}'
+        where = f', which is output {obj[1]} of {_op_name(node)},'
     return (f'one of the variables needed for gradient computation has been modified by an inplace operation: '
-            f'[torch.{name} [{shape}]]{where}, is at version {now}; expected version {expected} instead. '
-            'Hint: the backtrace further above can point to the operation that failed to compute its gradient. '
-            'The variable in question was changed in there or anywhere later. Good luck!')
+            f'[torch.{name} [{shape}]]{where} is at version {now}; expected version {expected} instead. '
+            'Hint: enable anomaly detection to find the operation that failed to compute its gradient, with '
+            'torch.autograd.set_detect_anomaly(True, check_nan=False).')
+
+
+def _op_name(node):
+    """PyTorch names the forward op here: `Exp` for ExpBackward0."""
+    name = type(node).__name__
+    cut = name.rfind('Backward')
+    return name[:cut] if cut > 0 else name
 
 
 # anomaly mode is switched by autograd.anomaly; kept here as a one-element list so apply reads it cheaply
