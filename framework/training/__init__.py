@@ -72,8 +72,9 @@ def train(config=None, overrides=None, resume=None, progress=None, stop_after=No
         write_report(result)
         for line in report_lines(result):
             print(line, file=out)
-        path, notice = plot_loss(result)
-        print(f'loss curve: {path}' if path else notice, file=out, flush=True)
+        if cfg['output']['plot']:
+            path, notice = plot_loss(result)
+            print(f'loss curve: {path}' if path else notice, file=out, flush=True)
     return result
 
 

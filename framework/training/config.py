@@ -155,8 +155,8 @@ SCHEMA = {
         'checkpoint_every': Key(nullable(POS_INT), None, 'steps between checkpoints (one is always written at '
                                                          'the end)'),
         'progress': Key(BOOL, True, 'show the tqdm progress bar'),
-        'print_every': Key(nullable(POS_INT), None, "print `step loss` every N steps, like seed 004's "
-                                                    '`if t % 100 == 99: print(t, loss.item())`'),
+        'print_every': Key(nullable(POS_INT), None, 'print `t loss` every N steps (t counted from 0), like seed '
+                                                    "004's `if t % 100 == 99: print(t, loss.item())`"),
     },
     'output': {
         'dir': Key(STR, 'runs', 'parent directory of run directories'),

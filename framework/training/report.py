@@ -15,9 +15,11 @@ def report_lines(result):
                  f'{r.steps_per_sec:.1f} steps/s')
     lines.append(f'parameters: {r.num_params}')
     lines.append(f'final loss: {_fmt(r.final_loss)}   best loss: {_fmt(r.best_loss)}')
-    extra = {k: v for k, v in r.metrics.items() if k not in ('loss',)}
+    extra = {k: v for k, v in r.metrics.items() if k not in ('loss', 'lr')}
     if extra:
         lines.append('metrics: ' + ', '.join(f'{k} {_fmt(v)}' for k, v in extra.items()))
+    if r.scheduler is not None and 'lr' in r.metrics:
+        lines.append(f"final lr: {_fmt(r.metrics['lr'])}")
     if r.polynomial:
         lines.append(r.polynomial)
     return lines

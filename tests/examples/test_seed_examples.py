@@ -81,3 +81,11 @@ def test_every_seed_has_an_example():
     seeds = {f[:3] for f in os.listdir(os.path.join(ROOT, '..', 'shared', 'seeds'))} \
         if os.path.isdir(os.path.join(ROOT, '..', 'shared', 'seeds')) else {'000', '001', '002', '003', '004'}
     assert {s[5:8] for s in SCRIPTS} >= seeds
+
+
+def test_custom_model_example_runs(tmp_path):
+    out = run(os.path.join(EXAMPLES, 'custom_model.py'), str(tmp_path))
+    assert '2000 steps, final loss 8.8172' in out
+    coefficients = [float(v) for v in NUMBER.findall(out.strip().splitlines()[-1]) if '.' in v]
+    assert [abs(round(c, 4)) for c in coefficients] == [0.0, 0.8567, 0.0, 0.0933]
+    assert os.path.isfile(tmp_path / 'runs' / 'custom_model' / 'checkpoint.npz')

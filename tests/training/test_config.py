@@ -149,3 +149,15 @@ def test_resolve_fills_every_default():
     assert cfg['model']['layers'] == [{'Linear': [3, 1]}, {'Flatten': [0, 1]}]
     assert cfg['optimizer'] == {'name': 'SGD', 'lr': 1e-6}
     assert resolve(cfg) == cfg  # a resolved config is a valid config (run dirs keep it)
+
+
+def test_readme_documents_every_key():
+    with open(os.path.join(ROOT, 'README.md'), encoding='utf-8') as f:
+        readme = f.read()
+    for key, type_name, _, _ in reference():
+        assert f'| `{key}` | {type_name} |' in readme, key
+    for key in ('model.layers', 'model.class', 'model.kwargs', 'model.init', 'scheduler.interval'):
+        assert f'| `{key}` |' in readme, key
+    assert 'python -m venv' not in readme  # the quick start's exact commands stay as they are
+    assert 'pip install -e . && python train.py --config configs/sin_cubic.yaml' in readme
+    assert 'pip install -e ".[dev]" && python -m pytest -q' in readme
