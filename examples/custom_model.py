@@ -14,9 +14,9 @@ from framework.utils.data import DataLoader, TensorDataset, random_split
 
 
 class SpiralNet(nn.Module):
-    def __init__(self, hidden=32, classes=2):
+    def __init__(self, hidden=64, classes=2):
         super().__init__()
-        self.body = nn.Sequential(nn.Linear(2, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.ReLU())
+        self.body = nn.Sequential(nn.Linear(2, hidden), nn.Tanh(), nn.Linear(hidden, hidden), nn.Tanh())
         self.dropout = nn.Dropout(0.05)
         self.head = nn.Linear(hidden, classes)
 
@@ -25,7 +25,7 @@ class SpiralNet(nn.Module):
 
 
 def two_spirals(n_per_class=300, noise=0.08):
-    t = torch.rand(n_per_class) * 3 * math.pi + 0.5
+    t = torch.rand(n_per_class) * 2 * math.pi + 0.5
     xs, ys = [], []
     for label, sign in ((0, 1.0), (1, -1.0)):
         x = torch.stack([sign * t * torch.cos(t), sign * t * torch.sin(t)], dim=1) / 10
@@ -58,9 +58,9 @@ def main():
     print('parameters:', sum(p.numel() for p in model.parameters()))
     loss_fn = nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=0.2, momentum=0.9)
-    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=40, gamma=0.5)
+    scheduler = torch.optim.lr_scheduler.StepLR(optimizer, step_size=80, gamma=0.5)
 
-    for epoch in range(120):
+    for epoch in range(200):
         total = 0.0
         for xb, yb in train_loader:
             optimizer.zero_grad()
@@ -69,7 +69,7 @@ def main():
             optimizer.step()
             total += loss.item() * len(yb)
         scheduler.step()
-        if epoch % 20 == 19:
+        if epoch % 25 == 24:
             print(f'epoch {epoch + 1:3d}  loss {total / len(train_set):.4f}  lr {scheduler.get_last_lr()[0]:.3f}')
 
     print(f'test accuracy: {accuracy(model, test_loader):.3f}')

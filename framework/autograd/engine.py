@@ -116,7 +116,8 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             if not isinstance(t, Tensor):
                 raise TypeError(f'inputs must be Tensors, got {type(t).__name__}')
             if not t._rg:
-                raise RuntimeError('One of the differentiated Tensors does not require grad')
+                raise RuntimeError('One of the differentiated Tensors does not require grad' if capture else
+                                   "can't retain_grad on Tensor that has requires_grad=False")  # PyTorch's wording
             key = (t.grad_fn, t._out) if t.grad_fn is not None else (accumulator(t), 0)
             targets.setdefault(key, []).append(k)
         needed = _needed_nodes(roots, deps, {n for n, _ in targets})

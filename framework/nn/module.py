@@ -430,7 +430,7 @@ class Module:
                 dtype = a
         if dtype is not None:
             dtype = _dtype.to_dtype(dtype)
-            if not (dtype.is_floating_point or dtype.is_complex):
+            if not (dtype.is_floating_point or getattr(dtype, 'is_complex', False)):
                 raise TypeError('nn.Module.to only accepts floating point or complex dtypes, but got desired '
                                 f'dtype={dtype}')
         if device is not None:

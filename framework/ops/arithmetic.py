@@ -53,7 +53,9 @@ class Rsub(Op):
 class Mul(Op):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need = ctx.needs_input_grad
+        if need:                # keep only what the wanted gradients use (as PyTorch: fewer false alarms)
+            ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
         try:
             return a * b
         except ValueError:
@@ -69,7 +71,9 @@ class Mul(Op):
 class Div(Op):
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        need = ctx.needs_input_grad
+        if need:
+            ctx.save_for_backward(a if need[1] else None, b)
         try:
             return a / b
         except ValueError:

@@ -11,7 +11,7 @@ from .. import _device
 from ..autograd.function import Op, _edge
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor, wrap
-from .inplace import check_inplace, bump_version, on_view, VIEW_OF_LEAF_MESSAGE
+from .inplace import check_inplace, bump_version, on_view, refresh_views, VIEW_OF_LEAF_MESSAGE
 from .shape import as_view
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
@@ -234,6 +234,8 @@ def write(self, idx, value, node_cls=CopySlices):
         self.grad_fn = node
         self._rg = True
         self._out = 0
+        if len(self._vc) > 1:
+            refresh_views(self)
     return self
 
 

@@ -44,17 +44,26 @@ def view_positions(view, root):
     """Where each element of `view` lies in `root` (C-contiguous), as flat indices shaped like the view."""
     ra, va = root._data, view._data
     xp = _device.xp_of(ra)
-    if not ra.flags.c_contiguous:
-        raise RuntimeError('framework: an in-place operation on a view of a non-contiguous tensor that requires grad '
-                           'is not supported; call .contiguous() on the base first')
     isz = ra.itemsize
     ptr = (lambda a: a.__array_interface__['data'][0]) if xp is np else (lambda a: a.data.ptr)
-    pos = xp.asarray((ptr(va) - ptr(ra)) // isz, dtype=np.int64)
-    for k, (n, st) in enumerate(zip(va.shape, va.strides)):
+    for n, st in zip(va.shape, va.strides):
         if st == 0 and n > 1:
             raise RuntimeError('unsupported operation: more than one element of the written-to tensor refers to a '
                                'single memory location. Please clone() the tensor before performing the operation.')
-        shape = [1] * va.ndim
+    pos = _offsets(xp, va, (ptr(va) - ptr(ra)) // isz, isz)
+    if ra.flags.c_contiguous:
+        return pos
+    # any other layout: find each view element's memory offset among the base's, in logical order
+    flat = _offsets(xp, ra, 0, isz).reshape(-1)
+    order = xp.argsort(flat, kind='stable')
+    return order[xp.searchsorted(flat[order], pos)]
+
+
+def _offsets(xp, a, start, isz):
+    """Memory offset (in elements) of every element of `a`, shaped like `a`."""
+    pos = xp.asarray(start, dtype=np.int64)
+    for k, (n, st) in enumerate(zip(a.shape, a.strides)):
+        shape = [1] * a.ndim
         shape[k] = n
         pos = pos + xp.arange(n, dtype=np.int64).reshape(shape) * (st // isz)
     return pos
@@ -81,7 +90,24 @@ def on_view(view, fn):
     root.grad_fn, root._out, root._rg = new_root.grad_fn, new_root._out, True
     v = getitem(root, idx)
     view.grad_fn, view._out, view._rg = v.grad_fn, v._out, True
+    refresh_views(root, view)
     return view
+
+
+def refresh_views(root, skip=None):
+    """After `root`'s history moved to an in-place op, every live view of it reads from the new
+    history (PyTorch regenerates a view's grad_fn the same way), so none keeps a stale one."""
+    from .indexing import getitem
+    vc = root._vc
+    if vc is None or len(vc) == 1:
+        return
+    xp = _device.xp_of(root._data)
+    for ref in vc[1:]:
+        v = ref()
+        if v is None or v is skip or v._base is not root:
+            continue
+        n = getitem(root, tuple(xp.unravel_index(view_positions(v, root), root._data.shape)))
+        v.grad_fn, v._out, v._rg = n.grad_fn, n._out, n._rg
 
 
 def _cast_error(self, result_dtype):
@@ -129,6 +155,8 @@ def apply_inplace(self, out_of_place, ufunc_name, other=None, *, nargs=2):
     bump_version(self)
     node = r.grad_fn
     self.grad_fn, self._out, self._rg = node, r._out, r._rg
+    if len(self._vc) > 1:
+        refresh_views(self)
     if node is not None and node._saved:
         # what the node saved of its output must now be checked against this tensor's version
         vc = self._vc

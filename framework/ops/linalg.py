@@ -65,7 +65,10 @@ class MatMul(Op):
         if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0] or a.dtype != b.dtype:
             raise RuntimeError(_shape_error(a, b) if a.shape[-1] != b.shape[-2 if b.ndim > 1 else 0]
                                else _dtype_error(a, b))
-        ctx.save_for_backward(a, b)
+        need = ctx.needs_input_grad
+        if need:
+            ctx.save_for_backward(a if need[1] else None, b if need[0] else None)
+            ctx.nd, ctx.shapes = (a.ndim, b.ndim), (a.shape, b.shape)
         try:
             return _device.xp_of(a).matmul(a, b)
         except ValueError:          # batch dims that do not broadcast
@@ -75,12 +78,12 @@ class MatMul(Op):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        a_nd, b_nd = a._data.ndim, b._data.ndim
+        a_nd, b_nd = ctx.nd
         if a_nd == 1 and b_nd == 1:
             return (g * b if need_a else None), (g * a if need_b else None)
         # lift 1-D operands (and the gradient) to matrices
-        a2 = a.unsqueeze(0) if a_nd == 1 else a
-        b2 = b.unsqueeze(-1) if b_nd == 1 else b
+        a2 = a.unsqueeze(0) if need_b and a_nd == 1 else a
+        b2 = b.unsqueeze(-1) if need_a and b_nd == 1 else b
         g2 = g
         if a_nd == 1:
             g2 = g2.unsqueeze(-2)
@@ -91,16 +94,16 @@ class MatMul(Op):
             ga = matmul(g2, b2.transpose(-1, -2))
             if a_nd == 1:
                 ga = ga.squeeze(-2)
-            if ga._data.shape != a._data.shape:
+            if ga._data.shape != ctx.shapes[0]:
                 from .shape import sum_to
-                ga = sum_to(ga, a._data.shape)
+                ga = sum_to(ga, ctx.shapes[0])
         if need_b:
             gb = matmul(a2.transpose(-1, -2), g2)
             if b_nd == 1:
                 gb = gb.squeeze(-1)
-            if gb._data.shape != b._data.shape:
+            if gb._data.shape != ctx.shapes[1]:
                 from .shape import sum_to
-                gb = sum_to(gb, b._data.shape)
+                gb = sum_to(gb, ctx.shapes[1])
         return ga, gb
 
 

@@ -388,6 +388,20 @@ class NllLoss(Op):
         return out, None, None
 
 
+class NllLoss2d(NllLoss):
+    """The same op for inputs with spatial dims (N, C, d1, ...), under PyTorch's name for them."""
+    node_name = 'NllLoss2DBackward0'
+
+
+def _nll(logp, target, weight, reduction, ignore_index):
+    nd = logp._data.ndim
+    out = (NllLoss2d if nd >= 3 else NllLoss).apply(logp, wrap(target._data), None if weight is None else weight._data,
+                                                    reduction=reduction, ignore_index=ignore_index)
+    if nd >= 3 and nd != 4 and reduction == 'none':
+        out = out.view(out._data.shape)          # PyTorch runs these through a 4-D view
+    return out
+
+
 def _check_nll(input, target):
     if target._data.dtype.kind not in 'iu':
         name = {'float32': 'Float', 'float64': 'Double', 'bool': 'Bool'}.get(str(target._data.dtype), 'Float')
@@ -403,8 +417,7 @@ def _check_nll(input, target):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean'):
     reduction = _reduction(_legacy(size_average, reduce, reduction))
     _check_nll(input, target)
-    w = None if weight is None else weight._data
-    return NllLoss.apply(input, wrap(target._data), w, reduction=reduction, ignore_index=ignore_index)
+    return _nll(input, target, weight, reduction, ignore_index)
 
 
 def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None,
@@ -424,25 +437,25 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         prod = logp * target
         if weight is not None:
             prod = prod * weight.reshape((C,) + (1,) * (nd - 2) if nd > 1 else (C,))
-        loss = -prod.sum(cdim)
-        if reduction == 'mean':
-            return loss.sum() / (input._data.size // C if C else 1) if nd > 1 else loss
-        return _reduce(loss, reduction)
+        if reduction == 'none' or nd == 1:
+            return -prod.sum(cdim)
+        if reduction == 'sum':
+            return -prod.sum()
+        return -prod.sum() / (input._data.size // C if C else 1)
     _check_nll(input, target)
-    nll = NllLoss.apply(logp, wrap(target._data), None if weight is None else weight._data, reduction=reduction,
-                        ignore_index=ignore_index)
+    nll = _nll(logp, target, weight, reduction, ignore_index)
     if label_smoothing <= 0:
         return nll
     ta = target._data
-    keep = wrap(ta != ignore_index)
+    xp = _xp(ta)
+    keep = wrap(xp.asarray(ta != ignore_index, dtype=logp._data.dtype))
     if weight is not None:
         smooth = -(logp * weight.reshape((C,) + (1,) * (nd - 2) if nd > 1 else (C,))).sum(cdim)
     else:
         smooth = -logp.sum(cdim)
-    smooth = smooth * keep.to(smooth.dtype)
+    smooth = smooth * keep
     if reduction == 'mean':
         if weight is not None:
-            xp = _xp(ta)
             denom = weight._data[xp.where(ta != ignore_index, ta, 0)][ta != ignore_index].sum()
         else:
             denom = (ta != ignore_index).sum()

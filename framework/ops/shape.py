@@ -4,19 +4,29 @@
 differs from its input's.
 """
 import math
+import weakref
 
 from ..autograd.function import Op
 from .._tensor import _new_vc
 from .._dtype import FROM_NP
 
 
-def as_view(out, base):
-    """Mark `out` as a view of `base`: same base and version counter, as PyTorch's views."""
+def as_view(out, base, _ref=weakref.ref):
+    """Mark `out` as a view of `base`: same base and version counter, as PyTorch's views.
+
+    The version counter (a list) also keeps weak references to the views after its first item, so
+    that an in-place op recorded on the base can give every live view its new history
+    (`inplace.refresh_views`); dead references are pruned whenever the list doubles.
+    """
     if out._data.base is None and out._data is not base._data:     # NumPy had to copy: not a view
         return out
     root = base._base if base._base is not None else base
     out._base = root
-    out._vc = base._vc if base._vc is not None else _new_vc(base)
+    vc = out._vc = base._vc if base._vc is not None else _new_vc(base)
+    vc.append(_ref(out))
+    n = len(vc)
+    if n >= 64 and not n & (n - 1):
+        vc[1:] = [r for r in vc[1:] if r() is not None]
     return out
 
 

@@ -66,12 +66,12 @@ class Adam(Optimizer):
                     if decoupled:
                         xp.multiply(a, 1 - lr * wd, out=a)
                     else:
-                        t = xp.multiply(a, wd)
+                        t = xp.multiply(a, wd, out=xp.empty_like(a))   # out=: 0-d stays an array
                         grad = xp.add(grad, t, out=t)
                 m = st['exp_avg']._data
                 v = st['exp_avg_sq']._data
                 # m.lerp_(grad, 1 - beta1): m + w * (grad - m)
-                t = xp.subtract(grad, m)
+                t = xp.subtract(grad, m, out=xp.empty_like(m))      # out=: 0-d stays an array
                 t *= m.dtype.type(1 - beta1)
                 m += t
                 # v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)

@@ -45,11 +45,11 @@ class SGD(Optimizer):
                 xp = _device.xp_of(a)
                 own = False             # is d_p a temporary of ours (free to overwrite)?
                 if wd != 0:
-                    t = xp.multiply(a, wd)
+                    t = xp.multiply(a, wd, out=xp.empty_like(a))   # out=: a 0-d result stays an array
                     (xp.subtract if maximize else xp.add)(t, d_p, out=t)
                     d_p, own = t, True
                 elif maximize:
-                    d_p, own = xp.negative(d_p), True
+                    d_p, own = xp.negative(d_p, out=xp.empty_like(d_p)), True
                 if momentum != 0:
                     st = state[p]
                     buf = st.get('momentum_buffer')
@@ -68,7 +68,7 @@ class SGD(Optimizer):
                             xp.add(b, d_p, out=b)
                     if nesterov:
                         # d_p + momentum * buf
-                        t = xp.multiply(b, momentum)
+                        t = xp.multiply(b, momentum, out=xp.empty_like(b))
                         xp.add(d_p, t, out=t)
                         d_p, own = t, True
                     else:

@@ -156,6 +156,7 @@ class Run:
         x = fw.tensor(self.train_data.x[:2], device=self.device)
         y = fw.tensor(self.train_data.y[:2], device=self.device)
         state = fw.get_rng_state()
+        self.model.eval()  # no running statistics updated, no dropout drawn
         try:
             with fw.no_grad():
                 self.loss_fn(self.model(x), y)
@@ -166,6 +167,7 @@ class Run:
                               f'{self.train_data.y.dtype})') from None
         finally:
             fw.set_rng_state(state)
+            self.model.train()
 
     # ------------------------------------------------------------------ state
     def state_arrays(self, step, epoch, pos, perm, best, wall):
@@ -193,10 +195,14 @@ class Run:
             arrays, meta = ckpt.load(self.run_dir)
         except (OSError, ValueError, KeyError) as e:
             raise ConfigError(f'--resume: cannot load the checkpoint in {self.run_dir}: {e}') from None
-        ckpt.load_model_arrays(self.model, arrays, self.device)
-        self.optimizer.load_state_dict(ckpt.decode(meta['optimizer'], arrays, self.device))
-        if self.scheduler is not None and meta['scheduler'] is not None:
-            self.scheduler.load_state_dict(ckpt.decode(meta['scheduler'], arrays, self.device))
+        try:
+            ckpt.load_model_arrays(self.model, arrays, self.device)
+            self.optimizer.load_state_dict(ckpt.decode(meta['optimizer'], arrays, self.device))
+            if self.scheduler is not None and meta['scheduler'] is not None:
+                self.scheduler.load_state_dict(ckpt.decode(meta['scheduler'], arrays, self.device))
+        except (KeyError, ValueError, RuntimeError, TypeError, IndexError) as e:
+            raise ConfigError(f'--resume: the checkpoint in {self.run_dir} does not fit the configured model or '
+                              f'optimizer (were model/optimizer overridden?): {type(e).__name__}: {e}') from None
         fw.set_rng_state(fw.tensor(arrays['rng/framework']))
         self.shuffle_rng.bit_generator.state = meta['shuffle_rng']
         return meta, arrays.get('data/perm')
@@ -229,7 +235,8 @@ class Run:
         end = total if stop_after is None else min(total, step + stop_after)
         log_every, print_every, ck_every = t['log_every'], t['print_every'], t['checkpoint_every']
         sched = self.scheduler
-        sched_step = sched is not None and cfg['scheduler']['interval'] == 'step'
+        # a full-batch step is also an epoch: both intervals step the scheduler after every step
+        sched_step = sched is not None and (cfg['scheduler']['interval'] == 'step' or full)
         sched_epoch = sched is not None and not sched_step
         model, loss_fn, opt = self.model, self.loss_fn, self.optimizer
         model.train()
@@ -261,11 +268,7 @@ class Run:
                             sched.step()
                         if self._stop:
                             break
-                    done = step - start
-                    epoch += done
-                    if sched_epoch:
-                        for _ in range(done):
-                            sched.step()
+                    epoch += step - start
                 else:
                     for xb, yb in batches[pos:pos + nxt - step]:
                         out = model(xb)

@@ -230,6 +230,8 @@ def test_backward_inputs_argument():
         return r1, r2, values(h.grad)
     assert run(framework) == run(torch)
     same_error(lambda T: (T.ones(1, requires_grad=True) * 2).sum().backward(inputs=[]))
+    same_error(lambda T: (T.ones(1, requires_grad=True) * 2).sum().backward(inputs=[T.ones(1)]))
+    same_error(lambda T: T.autograd.grad((T.ones(1, requires_grad=True) * 2).sum(), []))
 
 
 def test_autograd_backward_function():

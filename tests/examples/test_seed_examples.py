@@ -83,8 +83,15 @@ def test_every_seed_has_an_example():
     assert {s[5:8] for s in SCRIPTS} >= seeds
 
 
-def test_custom_model_example_runs(tmp_path):
+def test_custom_model_example_trains_to_high_accuracy(tmp_path):
     out = run(os.path.join(EXAMPLES, 'custom_model.py'), str(tmp_path))
+    losses = [float(v) for v in re.findall(r'loss (\d+\.\d+)', out)]
+    assert len(losses) == 8 and losses[-1] < 0.5 * losses[0]
+    assert float(re.search(r'test accuracy: (\d\.\d+)', out).group(1)) >= 0.9
+
+
+def test_train_custom_module_example_reaches_the_optimum(tmp_path):
+    out = run(os.path.join(EXAMPLES, 'train_custom_module.py'), str(tmp_path))
     assert '2000 steps, final loss 8.8172' in out
     coefficients = [float(v) for v in NUMBER.findall(out.strip().splitlines()[-1]) if '.' in v]
     assert [abs(round(c, 4)) for c in coefficients] == [0.0, 0.8567, 0.0, 0.0933]

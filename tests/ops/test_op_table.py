@@ -208,7 +208,37 @@ OPS = [
     ('setitem_slice', _setitem((slice(None), 1), lambda T, b: b * 2), [(2, 3), (2,)], None),
     ('setitem_mask', lambda T, a, b: _masked_write(a, b), [(2, 3), ()], 'nonzero'),
     ('setitem_list', _setitem([0, 2], lambda T, b: b ** 2), [(3, 2), (2, 2)], None),
+    ('view_mul_', lambda T, a, b: _on_view(a, lambda v: v.mul_(b)), [(3, 2), (2,)], None),
+    ('view_iadd', lambda T, a, b: _view_iadd(a, b), [(3, 2), (2, 2)], None),
+    ('view_exp_', lambda T, a: _on_view(a.t(), lambda v: v.exp_()), [(2, 3)], None),
+    ('view_copy_into_plain', lambda T, a: _copy_into_zeros(T, a), [(2,)], None),
+    ('view_of_view_setitem', lambda T, a, b: _view_of_view_setitem(a, b), [(2, 3), ()], None),
 ]
+
+
+def _on_view(a, inplace):
+    x = a * 1
+    inplace(x[1:])
+    return x
+
+
+def _view_iadd(a, b):
+    x = a * 1
+    x[1:] += b ** 2
+    return x
+
+
+def _copy_into_zeros(T, a):
+    x = T.zeros(3, dtype=T.float64)
+    x[:2].copy_(a * 2)
+    return x * x
+
+
+def _view_of_view_setitem(a, b):
+    x = a * 2
+    v = x.t()[1:]
+    v[0] = b * 2
+    return x
 
 
 def _augmented(a, b):
