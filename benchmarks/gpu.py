@@ -55,18 +55,23 @@ def sin_fit(T, steps):
     return step
 
 
-def time_steps(T, make, steps, reps):
-    step = make(T, steps)
-    step()
-    T.cuda.synchronize()
-    out = []
-    for _ in range(reps):
-        t = time.perf_counter()
-        for _ in range(steps):
-            step()
+def time_steps(libs, make, steps, reps):
+    """Median seconds per step of each library, their repetitions interleaved so drift hits both alike."""
+    fns = {}
+    for name, T in libs.items():
+        fns[name] = make(T, steps)
+        fns[name]()                                  # warm-up: kernels compiled, memory pools filled
         T.cuda.synchronize()
-        out.append((time.perf_counter() - t) / steps)
-    return statistics.median(out)
+    times = {name: [] for name in libs}
+    for _ in range(reps):
+        for name, T in libs.items():
+            step = fns[name]
+            t = time.perf_counter()
+            for _ in range(steps):
+                step()
+            T.cuda.synchronize()
+            times[name].append((time.perf_counter() - t) / steps)
+    return {name: statistics.median(ts) for name, ts in times.items()}
 
 
 if __name__ == '__main__':
@@ -78,8 +83,11 @@ if __name__ == '__main__':
     if not framework.cuda.is_available():
         sys.exit('no GPU: framework.cuda.is_available() is False (pip install -e ".[cuda]" on a CUDA machine)')
     import torch
+    if not torch.cuda.is_available():
+        sys.exit('no GPU for PyTorch: torch.cuda.is_available() is False (install a CUDA build of torch)')
     libs = {'framework': framework, 'torch': torch}
+    print(f'device: {torch.cuda.get_device_name(0)}', flush=True)
     for name, make, steps in (('mlp_wide', mlp_wide, args.steps), ('sin_fit', sin_fit, 2000)):
-        med = {n: time_steps(T, make, steps, args.reps) for n, T in libs.items()}
+        med = time_steps(libs, make, steps, args.reps)
         print(f'{name:9s} framework={med["framework"] * 1e3:.3f}ms/step  torch={med["torch"] * 1e3:.3f}ms/step  '
               f'framework/torch={med["framework"] / med["torch"]:.2f}', flush=True)

@@ -119,3 +119,12 @@ def check_same_device(args):
             first, second = (found, d) if found.type == 'cuda' else (d, found)
             raise RuntimeError('Expected all tensors to be on the same device, but found at least two devices, '
                                f'{first} and {second}!')
+    return found
+
+
+def on_one_device(args, arrays):
+    """check_same_device, then 0-d CPU arrays moved to the others' GPU (CuPy takes no host arrays)."""
+    d = check_same_device(args)
+    if d is not None and d.type == 'cuda' and any(a.__class__ is np.ndarray for a in arrays):
+        return [move(a, d) if a.__class__ is np.ndarray else a for a in arrays]
+    return arrays

@@ -193,15 +193,15 @@ class Tensor:
     def numpy(self, force=False):
         if self._data.__class__ is not _ndarray:
             if not force:
-                raise TypeError("can't convert cuda:0 device type tensor to numpy. Use Tensor.cpu() to copy the "
-                                'tensor to host memory first.')
+                raise TypeError(f"can't convert {self.device} device type tensor to numpy. Use Tensor.cpu() to copy "
+                                'the tensor to host memory first.')
             return self._data.get()
         if self._rg and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.")
         return self._data
 
     def __array__(self, dtype=None, copy=None):
-        a = self._data if self._data.__class__ is _ndarray else self._data.get()
+        a = self._data if self._data.__class__ is _ndarray else self.numpy()    # a cuda tensor raises, as in PyTorch
         return a if dtype is None else a.astype(dtype, copy=False)
 
     def __len__(self):
@@ -261,12 +261,11 @@ class Tensor:
 
     # ---------------------------------------------------------------- autograd
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
-        from .autograd.engine import run_backward
         if inputs is not None:
             inputs = [inputs] if isinstance(inputs, Tensor) else list(inputs)
             if not inputs:
                 raise RuntimeError('`inputs` argument to `backward()` cannot be empty.')
-        run_backward((self,), (gradient,), retain_graph, create_graph, inputs=inputs)
+        _run_backward((self,), (gradient,), retain_graph, create_graph, inputs=inputs)
 
     def detach(self):
         t = wrap(self._data)
@@ -439,6 +438,7 @@ def _to_numpy_data(data):
 # (no wrapper frame): `Tensor.__mul__ is ops.arithmetic.mul`.
 from .ops import arithmetic as _ar, unary as _un, reduction as _red, linalg as _la, shape as _sh  # noqa: E402
 from .ops import indexing as _ix, comparison as _cmp, inplace as _ip, convert as _cv  # noqa: E402
+from .autograd.engine import run_backward as _run_backward  # noqa: E402
 
 
 def _swap(fn):

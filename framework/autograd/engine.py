@@ -8,6 +8,7 @@
 
 With `create_graph=True` grad mode is on while backward formulas run, so they record a graph.
 """
+from .._device import xp_of as _xp
 from .._tensor import Tensor, wrap, Size
 from .function import AccumulateGrad, accumulator, _anomaly_state
 from .grad_mode import state as _grad_state
@@ -21,8 +22,8 @@ def _root_grad(i, t, g, create_graph):
         if t._data.dtype.kind != 'f':
             raise RuntimeError('grad can be implicitly created only for real scalar outputs but got '
                                + repr(t.dtype))
-        xp = _xp(t._data)
-        return wrap(xp.ones(shape, dtype=t._data.dtype))
+        one = _xp(t._data).array(1, dtype=t._data.dtype)     # cheaper than ones(shape)
+        return wrap(one if not shape else one.reshape(shape))
     if not isinstance(g, Tensor):
         xp = _xp(t._data)
         g = wrap(xp.asarray(g, dtype=t._data.dtype))
@@ -33,11 +34,6 @@ def _root_grad(i, t, g, create_graph):
         return g.to(t.dtype) if g._data.dtype != t._data.dtype else g
     # a private copy: the caller's tensor must never become (and be accumulated into as) a .grad
     return wrap(g._data.astype(t._data.dtype, copy=True))
-
-
-def _xp(a):
-    from .._device import xp_of
-    return xp_of(a)
 
 
 def _count_dependencies(roots):

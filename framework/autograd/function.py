@@ -246,7 +246,7 @@ class Op(Function):
             else:
                 arrays.append(a)
         if _device._cupy:
-            _device.check_same_device(args)
+            arrays = _device.on_one_device(args, arrays)
         if need and _grad_state.enabled:
             # one pass over the inputs: the edges to their nodes, their shapes and dtypes (to bring
             # gradients back to them), and which of them need a gradient

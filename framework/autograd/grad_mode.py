@@ -4,6 +4,7 @@ One module-level flag read by every op (`state.enabled`); the context managers f
 restore it, and double as decorators like PyTorch's.
 """
 import functools
+import inspect
 
 
 class _State:
@@ -16,6 +17,37 @@ state.enabled = True
 
 def is_grad_enabled():
     return state.enabled
+
+
+def _decorate(fn, mode):
+    """fn run under a fresh `mode()`. A generator function gets the mode around each of its steps
+    and not between them, as PyTorch does: the caller's code between two `next` keeps its own mode."""
+    if not inspect.isgeneratorfunction(fn):
+        @functools.wraps(fn)
+        def wrapper(*args, **kwargs):
+            with mode():
+                return fn(*args, **kwargs)
+        return wrapper
+
+    @functools.wraps(fn)
+    def generator(*args, **kwargs):
+        gen = fn(*args, **kwargs)
+        step, value = gen.send, None
+        while True:
+            try:
+                with mode():
+                    out = step(value)
+            except StopIteration as stop:
+                return stop.value
+            try:
+                step, value = gen.send, (yield out)
+            except GeneratorExit:
+                with mode():
+                    gen.close()
+                raise
+            except BaseException as exc:       # thrown in by the caller: pass it on to fn
+                step, value = gen.throw, exc
+    return generator
 
 
 class _Mode:
@@ -31,11 +63,7 @@ class _Mode:
         return False
 
     def __call__(self, fn):
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with self.__class__(*self._args()):
-                return fn(*args, **kwargs)
-        return wrapper
+        return _decorate(fn, lambda: self.__class__(*self._args()))
 
     def _args(self):
         return ()
@@ -77,12 +105,7 @@ class set_grad_enabled(_Mode):
     def __call__(self, fn):
         state.enabled = self._prev     # used as a decorator: undo the eager switch
         target = self._target
-
-        @functools.wraps(fn)
-        def wrapper(*args, **kwargs):
-            with set_grad_enabled(target):
-                return fn(*args, **kwargs)
-        return wrapper
+        return _decorate(fn, lambda: set_grad_enabled(target))
 
 
 class inference_mode(no_grad):

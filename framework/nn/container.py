@@ -3,7 +3,7 @@ from collections import OrderedDict
 from itertools import islice
 import operator
 
-from .module import Module, _addindent
+from .module import Module, _addindent, _typename
 from .parameter import Parameter
 
 
@@ -300,12 +300,7 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self):
-        lines = []
-        for k, p in enumerate(self):
-            size = 'x'.join(str(s) for s in p.size())
-            lines.append(f'  ({k}): Parameter containing: [{p.type().replace("framework.", "torch.")} of size '
-                         f'{size}]')
-        return '\n'.join(lines)
+        return _parameter_lines(enumerate(self), lambda p: 'torch.' + p.dtype.name)
 
 
 class ParameterDict(Module):
@@ -341,3 +336,17 @@ class ParameterDict(Module):
 
     def values(self):
         return self._parameters.values()
+
+    def extra_repr(self):
+        return _parameter_lines(self.items(), lambda p: _typename(p))
+
+
+def _parameter_lines(items, type_name):
+    """PyTorch's child lines of ParameterList (dtype names) and ParameterDict (tensor type names)."""
+    lines = []
+    for k, p in items:
+        kind = 'Parameter' if isinstance(p, Parameter) else 'Tensor'
+        size = 'x'.join(str(s) for s in p.shape)
+        device = f' ({p.device})' if p.device.type == 'cuda' else ''
+        lines.append(f'  ({k}): {kind} containing: [{type_name(p)} of size {size}{device}]')
+    return '\n'.join(lines)

@@ -140,12 +140,17 @@ def gelu(input, approximate='none'):
 
 
 def silu(input, inplace=False):
+    if inplace:
+        return apply_inplace(input, lambda x: x * sigmoid(x), None, nargs=1)
     return input * sigmoid(input)
 
 
 def elu(input, alpha=1.0, inplace=False):
     from ..ops.unary import where, exp
-    return where(input > 0, input, (exp(-_relu(-input)) - 1) * alpha)
+
+    def fn(x):
+        return where(x > 0, x, (exp(-_relu(-x)) - 1) * alpha)
+    return apply_inplace(input, fn, None, nargs=1) if inplace else fn(input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
@@ -194,9 +199,15 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mea
 
 def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
     from ..ops.unary import where
+    reduction = _reduction(reduction)
     d = (input - target).abs()
     loss = where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
-    return _reduce(loss, _reduction(reduction))
+    if weight is not None:
+        # unlike mse_loss and l1_loss, PyTorch's weighted huber 'mean' divides by the element count
+        if weight.shape != input.shape:
+            raise ValueError('Weights and input must have the same size.')
+        loss = loss * weight
+    return _reduce(loss, reduction)
 
 
 def one_hot(tensor, num_classes=-1):

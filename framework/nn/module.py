@@ -318,8 +318,12 @@ class Module:
                 yield (module_prefix + ('.' if module_prefix else '') + k, v)
 
     def parameters(self, recurse=True):
-        for _, p in self.named_parameters(recurse=recurse):
-            yield p
+        memo = set()
+        for m in (self._walk() if recurse else (self,)):
+            for p in m._parameters.values():
+                if p is not None and id(p) not in memo:
+                    memo.add(id(p))
+                    yield p
 
     def named_parameters(self, prefix='', recurse=True, remove_duplicate=True):
         return self._named_members(lambda m: m._parameters.items(), prefix, recurse, remove_duplicate)
@@ -347,18 +351,35 @@ class Module:
             yield m
 
     def named_modules(self, memo=None, prefix='', remove_duplicate=True):
+        # depth first, parents before children, as PyTorch's recursion; a stack instead of a generator
+        # per level keeps the walk cheap (optimizers and zero_grad walk the tree every step)
         if memo is None:
             memo = set()
-        if id(self) in memo:
-            return
-        if remove_duplicate:
-            memo.add(id(self))
-        yield prefix, self
-        for name, m in self._modules.items():
-            if m is None:
+        stack = [(prefix, self)]
+        while stack:
+            prefix, module = stack.pop()
+            if id(module) in memo:
                 continue
-            sub = prefix + ('.' if prefix else '') + name
-            yield from m.named_modules(memo, sub, remove_duplicate)
+            if remove_duplicate:
+                memo.add(id(module))
+            yield prefix, module
+            subs = module._modules
+            if subs:
+                dot = prefix + '.' if prefix else ''
+                stack.extend(reversed([(dot + name, m) for name, m in subs.items() if m is not None]))
+
+    def _walk(self):
+        """The modules of `named_modules()`, in its order, as a list."""
+        out, memo, stack = [], set(), [self]
+        while stack:
+            module = stack.pop()
+            if id(module) not in memo:
+                memo.add(id(module))
+                out.append(module)
+                subs = module._modules
+                if subs:
+                    stack.extend(reversed([m for m in subs.values() if m is not None]))
+        return out
 
     # ---------------------------------------------------------------- modes and gradients
     def train(self, mode=True):
@@ -378,18 +399,11 @@ class Module:
         return self
 
     def zero_grad(self, set_to_none=True):
-        for p in self.parameters():
-            g = p.grad
-            if g is None:
-                continue
-            if set_to_none:
-                p.grad = None
-            else:
-                if g.grad_fn is not None:
-                    g.detach_()
-                else:
-                    g.requires_grad_(False)
-                g.zero_()
+        for m in self._walk():
+            for p in m._parameters.values():
+                g = None if p is None else p._grad
+                if g is not None:
+                    _zero(p, g, set_to_none)
 
     # ---------------------------------------------------------------- conversion
     def _apply(self, fn, recurse=True):
@@ -578,3 +592,15 @@ class Module:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+
+
+def _zero(p, g, set_to_none):
+    """zero_grad for one parameter whose .grad is `g` (not None)."""
+    if set_to_none:
+        p._grad = None
+    else:
+        if g.grad_fn is not None:
+            g.detach_()
+        else:
+            g.requires_grad_(False)
+        g.zero_()

@@ -1,5 +1,5 @@
 """Parameter: a leaf Tensor that a Module registers when assigned as an attribute."""
-from .._tensor import Tensor, _init, wrap
+from .._tensor import Tensor, _init, wrap, ONLY_FLOATING
 
 
 class Parameter(Tensor):
@@ -12,6 +12,8 @@ class Parameter(Tensor):
         p = object.__new__(cls)
         _init(p, data._data if isinstance(data, Tensor) else wrap(data)._data)
         if requires_grad:
+            if p._data.dtype.kind not in 'fc':   # PyTorch's wording here differs from the setter's
+                raise RuntimeError(ONLY_FLOATING)
             p.requires_grad = True
         return p
 

@@ -3,6 +3,8 @@
 Each op's backward returns gradients in the broadcast (output) shape; the engine sums them back
 to each input's shape in one place (`sum_to`), so no op repeats that logic.
 """
+import math
+
 from ..autograd.function import Op
 from .._tensor import Tensor
 from .promotion import operands, shapes_error
@@ -28,6 +30,9 @@ class Sub(Op):
             return a - b
         except ValueError:
             raise shapes_error(a, b) from None
+        except TypeError:           # NumPy refuses bool - bool with its own words
+            raise RuntimeError('Subtraction, the `-` operator, with two bool tensors is not supported. '
+                               'Use the `^` or `logical_xor()` operator instead.') from None
 
     @staticmethod
     def backward(ctx, g):
@@ -35,8 +40,8 @@ class Sub(Op):
 
 
 class Rsub(Op):
-    """`other - self`, PyTorch's RsubBackward1."""
-    node_name = 'RsubBackward1'
+    """`other - self` for two tensors, PyTorch's RsubBackward0."""
+    node_name = 'RsubBackward0'
 
     @staticmethod
     def forward(ctx, a, b):
@@ -48,6 +53,19 @@ class Rsub(Op):
     @staticmethod
     def backward(ctx, g):
         return -g, g
+
+
+class RsubScalar(Op):
+    """`number - tensor`: PyTorch's RsubBackward1, with one edge (the number takes no part in the graph)."""
+    node_name = 'RsubBackward1'
+
+    @staticmethod
+    def forward(ctx, a, other=0):
+        return other - a
+
+    @staticmethod
+    def backward(ctx, g):
+        return -g
 
 
 class Mul(Op):
@@ -91,7 +109,11 @@ class Div(Op):
 class Neg(Op):
     @staticmethod
     def forward(ctx, a):
-        return -a
+        try:
+            return -a
+        except TypeError:           # bool
+            raise RuntimeError('Negation, the `-` operator, on a bool tensor is not supported. If you are trying '
+                               'to invert a mask, use the `~` or `logical_not()` operator instead.') from None
 
     @staticmethod
     def backward(ctx, g):
@@ -135,7 +157,8 @@ class Pow(Op):
         from .unary import log, where
         a, b, out = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
-        ga = g * b * a ** (b - 1) if need_a else None
+        # d/da a**b = b * a**(b-1), taken as 0 where b == 0 (PyTorch's convention: 0**0 is constant 1)
+        ga = g * where(b == 0, 0.0, b * a ** (b - 1)) if need_a else None
         gb = None
         if need_b:
             # d/db a**b = a**b * log(a), taken as 0 where a == 0 and b >= 0 (PyTorch's convention)
@@ -144,22 +167,54 @@ class Pow(Op):
         return ga, gb
 
 
+class PowScalarBase(Op):
+    """number ** tensor: PyTorch's PowBackward2, with one edge."""
+    node_name = 'PowBackward2'
+
+    @staticmethod
+    def forward(ctx, b, base=2):
+        out = base ** b
+        ctx.save_for_backward(b, out)
+        ctx.base = base
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from .unary import where
+        b, out = ctx.saved_tensors
+        base = ctx.base
+        if base == 0:               # d/db 0**b taken as 0 where b >= 0 (PyTorch's convention)
+            return g * where(b >= 0, 0.0, out * float('-inf'))
+        return g * out * (math.log(base) if base > 0 else float('nan'))
+
+
+def _times_alpha(input, other, alpha):
+    """`other * alpha` for add/sub; a float alpha with an integral result is PyTorch's error."""
+    if isinstance(alpha, float) and not any(
+            x.__class__ is float or isinstance(x, Tensor) and x._data.dtype.kind in 'fc' for x in (input, other)):
+        raise RuntimeError('For integral input tensors, argument alpha must not be a floating point number.')
+    return mul(other, alpha)
+
+
 def add(input, other, *, alpha=1, out=None):
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _times_alpha(input, other, alpha)
     return Add.apply(*operands(input, other))
 
 
 def sub(input, other, *, alpha=1, out=None):
     if alpha != 1:
-        other = mul(other, alpha)
+        other = _times_alpha(input, other, alpha)
     return Sub.apply(*operands(input, other))
 
 
 def rsub(input, other, *, alpha=1):
     if alpha != 1:
-        input = mul(input, alpha)
-    return Rsub.apply(*operands(input, other))
+        input = _times_alpha(other, input, alpha)
+    a, b = operands(input, other)
+    if isinstance(b, Tensor):
+        return Rsub.apply(a, b)
+    return RsubScalar.apply(a, other=b)
 
 
 def mul(input, other, *, out=None):
@@ -174,6 +229,9 @@ def div(input, other, *, rounding_mode=None, out=None):
 
 
 def rdiv(input, other):
+    if other.__class__ in (int, float):     # as PyTorch: `2 / x` is `x.reciprocal() * 2`
+        from .unary import reciprocal
+        return mul(reciprocal(input), other)
     return Div.apply(*operands(other, input, true_divide=True))
 
 
@@ -190,11 +248,16 @@ def pow(input, exponent):
         elif isinstance(exponent, int) and exponent < 0 and input._data.dtype.kind != 'f':
             raise RuntimeError('Integers to negative integer powers are not allowed.')
         return PowScalar.apply(input, p=exponent)
+    if not isinstance(input, Tensor):
+        return rpow(exponent, input)
     return Pow.apply(*operands(input, exponent))
 
 
 def rpow(input, other):
-    return Pow.apply(*operands(other, input))
+    base, b = operands(other, input)
+    if isinstance(base, Tensor):
+        return Pow.apply(base, b)
+    return PowScalarBase.apply(b, base=base)
 
 
 # PyTorch's aliases

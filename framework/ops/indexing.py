@@ -36,6 +36,9 @@ def _convert_one(i, xp):
         return xp.asarray(i)
     if isinstance(i, np.integer):
         return int(i)
+    if isinstance(i, float):
+        raise IndexError('only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid '
+                         f'indices (got {type(i).__name__})')
     return i
 
 

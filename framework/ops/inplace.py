@@ -12,6 +12,7 @@ import numpy as np
 from .. import _device
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor, wrap
+from .arithmetic import add, sub, mul, div, pow, neg
 
 LEAF_MESSAGE = 'a leaf Variable that requires grad is being used in an in-place operation.'
 
@@ -131,7 +132,7 @@ def apply_inplace(self, out_of_place, ufunc_name, other=None, *, nargs=2):
             xp = _device.xp_of(arr)
             o = other._data if isinstance(other, Tensor) else other
             if _device._cupy and isinstance(other, Tensor):
-                _device.check_same_device((self, other))
+                o = _device.on_one_device((self, other), (arr, o))[1]
             try:
                 if nargs == 2:
                     getattr(xp, ufunc_name)(arr, o, out=arr, casting='same_kind')
@@ -194,38 +195,32 @@ def _broadcast_error(self, other, e):
 
 # ---------------------------------------------------------------- the in-place methods
 def add_(self, other, *, alpha=1):
-    from .arithmetic import add
     if alpha != 1:
         other = other * alpha
     return apply_inplace(self, add, 'add', other)
 
 
 def sub_(self, other, *, alpha=1):
-    from .arithmetic import sub
     if alpha != 1:
         other = other * alpha
     return apply_inplace(self, sub, 'subtract', other)
 
 
 def mul_(self, other):
-    from .arithmetic import mul
     return apply_inplace(self, mul, 'multiply', other)
 
 
 def div_(self, other, *, rounding_mode=None):
-    from .arithmetic import div
     if self._data.dtype.kind != 'f':
         return apply_inplace(self, lambda a, b: div(a, b, rounding_mode=rounding_mode), None, other)
     return apply_inplace(self, div, 'true_divide', other)
 
 
 def pow_(self, exponent):
-    from .arithmetic import pow
     return apply_inplace(self, pow, None, exponent)
 
 
 def neg_(self):
-    from .arithmetic import neg
     return apply_inplace(self, neg, 'negative', nargs=1)
 
 

@@ -12,7 +12,7 @@ from ..autograd.grad_mode import state as _grad_state
 
 def _check(x, w):
     if x.dtype != w.dtype:
-        names = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half'}
+        names = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'int64': 'Long', 'int32': 'Int'}
         raise RuntimeError(f'mat1 and mat2 must have the same dtype, but got {names.get(str(x.dtype), x.dtype)} and '
                            f'{names.get(str(w.dtype), w.dtype)}')
     if x.ndim == 0 or x.shape[-1] != w.shape[1]:

@@ -7,10 +7,13 @@ with it, the same formulas are written with Tensor ops, so higher derivatives ar
 """
 import warnings
 
+import numpy as np
+
 from .. import _device
 from .._tensor import wrap
 from ..autograd.function import Op
 from ..autograd.grad_mode import state as _grad_state
+from .promotion import operands
 
 _REDUCTIONS = ('none', 'mean', 'sum')
 
@@ -150,12 +153,10 @@ def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', we
         warnings.warn(f'Using a target size ({_size(target._data.shape)}) that is different to the input size '
                       f'({_size(input._data.shape)}). This will likely lead to incorrect results due to '
                       'broadcasting. Please ensure they have the same size.', stacklevel=2)
-    from .promotion import operands
     a, b = operands(input, target)
-    out = MseLoss.apply(a, b, reduction=_reduction(reduction))
     if weight is not None:
-        raise NotImplementedError('mse_loss(weight=...) is not supported')
-    return out
+        return _weighted((a - b) ** 2, weight, input, _reduction(reduction))
+    return MseLoss.apply(a, b, reduction=_reduction(reduction))
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
@@ -164,7 +165,17 @@ def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', wei
         warnings.warn(f'Using a target size ({_size(target._data.shape)}) that is different to the input size '
                       f'({_size(input._data.shape)}). This will likely lead to incorrect results due to '
                       'broadcasting. Please ensure they have the same size.', stacklevel=2)
+    if weight is not None:
+        return _weighted((input - target).abs(), weight, input, _reduction(reduction))
     return _reduce((input - target).abs(), _reduction(reduction))
+
+
+def _weighted(loss, weight, input, reduction):
+    """mse_loss and l1_loss with weight=: PyTorch's 'mean' divides by the sum of the weights."""
+    if weight._data.shape != input._data.shape:
+        raise ValueError('Weights and input must have the same size.')
+    loss = loss * weight
+    return loss.sum() / weight.sum() if reduction == 'mean' else _reduce(loss, reduction)
 
 
 def _legacy(size_average, reduce, reduction):
@@ -276,7 +287,8 @@ class BinaryCrossEntropy(Op):
     @staticmethod
     def forward(ctx, x, y, weight=None, reduction='mean'):
         xp = _xp(x)
-        if x.size and ((x < 0).any() or (x > 1).any()):
+        # on the GPU the check would sync every step (PyTorch asserts there inside the kernel)
+        if xp is np and x.size and ((x < 0).any() or (x > 1).any()):
             raise RuntimeError('all elements of input should be between 0 and 1')
         with _errstate(xp):
             loss = -(y * xp.maximum(xp.log(x), -100) + (1 - y) * xp.maximum(xp.log1p(-x), -100))
@@ -352,7 +364,7 @@ class NllLoss(Op):
         C = lp.shape[1]
         valid = t != ignore_index
         tc = xp.where(valid, t, 0)
-        if tc.size and (tc.min() < 0 or tc.max() >= C):
+        if xp is np and tc.size and (tc.min() < 0 or tc.max() >= C):     # no host sync on the GPU, as above
             bad = t[valid & ((t < 0) | (t >= C))]
             raise IndexError(f'Target {int(bad.ravel()[0])} is out of bounds.')
         picked = xp.take_along_axis(lp, xp.expand_dims(tc, 1), axis=1).squeeze(1)
@@ -402,6 +414,13 @@ def _nll(logp, target, weight, reduction, ignore_index):
     return out
 
 
+def _check_weight(input, weight, prefix=''):
+    C = input._data.shape[0 if input._data.ndim == 1 else 1]
+    if weight is not None and weight._data.shape != (C,):
+        raise RuntimeError(f'{prefix}weight tensor should be defined either for all {C} classes or no classes but '
+                           f'got weight tensor of shape: {list(weight._data.shape)}')
+
+
 def _check_nll(input, target):
     if target._data.dtype.kind not in 'iu':
         name = {'float32': 'Float', 'float64': 'Double', 'bool': 'Bool'}.get(str(target._data.dtype), 'Float')
@@ -417,6 +436,7 @@ def _check_nll(input, target):
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean'):
     reduction = _reduction(_legacy(size_average, reduce, reduction))
     _check_nll(input, target)
+    _check_weight(input, weight)
     return _nll(input, target, weight, reduction, ignore_index)
 
 
@@ -430,6 +450,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     logp = LogSoftmax.apply(_float(input, None), dim=cdim)
     C = input._data.shape[cdim]
     if target._data.dtype.kind == 'f':           # class probabilities
+        _check_weight(input, weight, 'cross_entropy: ')
         if target._data.shape != input._data.shape:
             raise RuntimeError(f'Expected target size {list(input._data.shape)}, got {list(target._data.shape)}')
         if label_smoothing > 0:
@@ -443,6 +464,7 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             return -prod.sum()
         return -prod.sum() / (input._data.size // C if C else 1)
     _check_nll(input, target)
+    _check_weight(input, weight)
     nll = _nll(logp, target, weight, reduction, ignore_index)
     if label_smoothing <= 0:
         return nll
@@ -456,10 +478,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     smooth = smooth * keep
     if reduction == 'mean':
         if weight is not None:
-            denom = weight._data[xp.where(ta != ignore_index, ta, 0)][ta != ignore_index].sum()
+            denom = (weight._data[xp.where(ta != ignore_index, ta, 0)] * (ta != ignore_index)).sum()
         else:
             denom = (ta != ignore_index).sum()
-        ret = smooth.sum() / float(denom)
+        ret = smooth.sum() / wrap(xp.asarray(denom, dtype=logp._data.dtype))     # no host sync
     elif reduction == 'sum':
         ret = smooth.sum()
     else:

@@ -95,8 +95,8 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
 
 
 def _type_word(t):
-    return {'int64': 'Long', 'int32': 'Int', 'bool': 'Bool', 'int16': 'Short', 'int8': 'Char',
-            'uint8': 'Byte'}.get(t.dtype.name, t.dtype.name)
+    return {'int64': 'Long', 'int32': 'Int', 'bool': 'Bool', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte',
+            'float32': 'Float', 'float64': 'Double', 'float16': 'Half'}.get(t.dtype.name, t.dtype.name)
 
 
 class Norm(Op):

@@ -7,7 +7,8 @@ import math
 import weakref
 
 from ..autograd.function import Op
-from .._tensor import _new_vc
+from ..autograd.grad_mode import state as _grad_state
+from .._tensor import _new_vc, wrap
 from .._dtype import FROM_NP
 
 
@@ -33,7 +34,10 @@ def as_view(out, base, _ref=weakref.ref):
 def _shape_arg(shape):
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
         shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+    for s in shape:
+        if s.__class__ is not int:          # NumPy integers, 0-d tensors
+            return tuple(int(s) for s in shape)
+    return shape
 
 
 def _infer(shape, numel, input_shape):
@@ -65,6 +69,8 @@ class View(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if not _grad_state.enabled:         # no graph to record: skip the op
+            return wrap(g._data.reshape(ctx.in_shape))
         return g.reshape(ctx.in_shape)
 
 
@@ -74,7 +80,11 @@ class UnsafeView(View):
 
 
 def reshape(input, *shape):
-    shape = _infer(_shape_arg(shape), input._data.size, input._data.shape)
+    return _reshape(input, _infer(_shape_arg(shape), input._data.size, input._data.shape))
+
+
+def _reshape(input, shape):
+    """reshape to a shape already checked against the input's size."""
     a = input._data
     if a.flags.c_contiguous or _viewable(a, shape):
         return as_view(View.apply(input, shape=shape), input)
@@ -106,12 +116,12 @@ def flatten(input, start_dim=0, end_dim=-1):
     nd = input._data.ndim
     if nd == 0:
         return reshape(input, 1)
-    s, e = start_dim % nd, end_dim % nd
+    s, e = _wrap_dim(start_dim, nd), _wrap_dim(end_dim, nd)
     if s > e:
         raise RuntimeError('flatten() has invalid args: start_dim cannot come after end_dim')
     shp = input._data.shape
     new = shp[:s] + (math.prod(shp[s:e + 1]),) + shp[e + 1:]
-    return reshape(input, new)
+    return _reshape(input, new)
 
 
 class Unsqueeze(Op):
@@ -150,6 +160,8 @@ class Squeeze(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if not _grad_state.enabled:         # no graph to record: skip the op
+            return wrap(g._data.reshape(ctx.in_shape))
         return g.reshape(ctx.in_shape)
 
 
@@ -223,7 +235,10 @@ def permute(input, *dims):
         raise RuntimeError(f'permute(sparse_coo): number of dimensions in the tensor input does not match the length '
                            f'of the desired ordering of dimensions i.e. input.dim() = {nd} is not equal to '
                            f'len(dims) = {len(dims)}')
-    return as_view(Permute.apply(input, dims=tuple(_wrap_dim(d, nd) for d in dims)), input)
+    dims = tuple(_wrap_dim(d, nd) for d in dims)
+    if len(set(dims)) != nd:
+        raise RuntimeError('permute(): duplicate dims are not allowed.')
+    return as_view(Permute.apply(input, dims=dims), input)
 
 
 class Expand(Op):
@@ -331,12 +346,16 @@ def _same_dtype(tensors):
     from .._dtype import result_type
     tensors = list(tensors)
     if not tensors:
-        raise RuntimeError('expected a non-empty list of Tensors')
+        raise ValueError('framework.cat(): expected a non-empty list of Tensors')
     target = result_type(*tensors)
     return [_cast(t, target) for t in tensors]
 
 
 def cat(tensors, dim=0):
+    tensors = list(tensors)
+    for i, t in enumerate(tensors):
+        if t._data.ndim == 0:
+            raise RuntimeError(f'zero-dimensional tensor (at position {i}) cannot be concatenated')
     tensors = [t for t in _same_dtype(tensors) if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or \
         _same_dtype(tensors)[:1]
     nd = tensors[0]._data.ndim
@@ -354,6 +373,8 @@ def cat(tensors, dim=0):
 
 
 def stack(tensors, dim=0):
+    if not len(tensors):
+        raise RuntimeError('stack expects a non-empty TensorList')
     tensors = _same_dtype(tensors)
     ref = tensors[0]._data.shape
     for i, t in enumerate(tensors[1:], 1):

@@ -168,7 +168,7 @@ SCHEMA = {
 }
 
 TOP = {
-    'seed': Key(INT, 0, 'seeds framework.manual_seed (model init, dropout), the data generator, the '
+    'seed': Key(NONNEG_INT, 0, 'seeds framework.manual_seed (model init, dropout), the data generator, the '
                         'validation split and shuffling'),
     'device': Key(choice('cpu', 'cuda', 'auto'), 'cpu', 'auto: cuda when framework.cuda.is_available()'),
 }

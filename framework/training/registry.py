@@ -65,6 +65,7 @@ def lookup(kind, name, path, table):
 # Parameters that commonly have no default (or a None one) but a known type.
 _INTS = {'in_features', 'out_features', 'in1_features', 'in2_features', 'step_size', 'T_max', 'T_0', 'T_mult',
          'total_iters', 'start_dim', 'end_dim', 'dim', 'num_classes', 'last_epoch', 'ignore_index'}
+_POSITIVE = {'step_size', 'T_max', 'T_0'}
 _NUMBERS = {'lr', 'gamma', 'momentum', 'weight_decay', 'eps', 'p', 'negative_slope', 'alpha', 'beta', 'eta_min',
             'factor', 'start_factor', 'end_factor', 'min_val', 'max_val', 'delta', 'label_smoothing', 'max_lr'}
 
@@ -74,6 +75,8 @@ def _expect(path, default, value):
     name = path.rsplit('.', 1)[-1]
     if name in _INTS and not (isinstance(value, int) and not isinstance(value, bool)):
         raise ConfigError(f'{path}: expected an integer, got {show(value)}')
+    if name in _POSITIVE and value < 1:  # the schedulers would divide by it at their first step
+        raise ConfigError(f'{path}: expected a positive integer, got {show(value)}')
     if name in _NUMBERS and not is_number(value):
         raise ConfigError(f'{path}: expected a number, got {show(value)}')
     if name == 'milestones' and not (isinstance(value, list) and all(isinstance(v, int) for v in value)):

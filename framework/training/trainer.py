@@ -150,18 +150,20 @@ class Run:
         return R.construct(cls, 'scheduler', kwargs=kwargs, leading=(self.optimizer,), skip=1)
 
     def _check_forward(self):
-        """One forward on two samples under no_grad, so that a model that does not fit the data (or the
-        loss) fails here with a config message and not in the middle of a run."""
+        """One forward of a first batch under no_grad, so that a model that does not fit the data (or the
+        loss) fails here with a config message and not in the middle of a run. A whole batch, not a couple
+        of samples: a size that broadcasts against 2 (a loss's pos_weight of 2 values) may not against 64."""
         fw = _fw()
-        x = fw.tensor(self.train_data.x[:2], device=self.device)
-        y = fw.tensor(self.train_data.y[:2], device=self.device)
+        n = self.cfg['train']['batch_size'] or len(self.train_data)
+        x = fw.tensor(self.train_data.x[:n], device=self.device)
+        y = fw.tensor(self.train_data.y[:n], device=self.device)
         state = fw.get_rng_state()
         self.model.eval()  # no running statistics updated, no dropout drawn
         try:
             with fw.no_grad():
                 self.loss_fn(self.model(x), y)
         except Exception as e:  # the message is all the user needs; the shapes are in it
-            raise ConfigError(f'model/loss: the model does not fit the data: {type(e).__name__}: {e} '
+            raise ConfigError(f'model/loss: the model does not fit the data: {type(e).__name__}: {str(e).strip()} '
                               f'(features: {self.train_data.x.shape[1]} columns, targets: '
                               f'{tuple(self.train_data.y.shape[1:]) or "one value"} per sample, '
                               f'{self.train_data.y.dtype})') from None
@@ -197,7 +199,9 @@ class Run:
             raise ConfigError(f'--resume: cannot load the checkpoint in {self.run_dir}: {e}') from None
         try:
             ckpt.load_model_arrays(self.model, arrays, self.device)
-            self.optimizer.load_state_dict(ckpt.decode(meta['optimizer'], arrays, self.device))
+            # decoded on the CPU: load_state_dict moves the state to its parameters' device, and leaves
+            # Adam's step count a CPU scalar (on the GPU reading it would sync every step)
+            self.optimizer.load_state_dict(ckpt.decode(meta['optimizer'], arrays))
             if self.scheduler is not None and meta['scheduler'] is not None:
                 self.scheduler.load_state_dict(ckpt.decode(meta['scheduler'], arrays, self.device))
         except (KeyError, ValueError, RuntimeError, TypeError, IndexError) as e:

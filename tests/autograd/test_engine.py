@@ -64,12 +64,13 @@ GRAPHS = [
     ('clone', lambda T, x, y: x.clone()), ('detached_input', lambda T, x, y: x * y.detach()),
     ('matmul_vec', lambda T, x, y: T.matmul(x[0], y.t())), ('index', lambda T, x, y: x[0] * y[1]),
     ('reshape', lambda T, x, y: x.reshape(-1)), ('transpose', lambda T, x, y: x.t()),
+    ('rsub_tensors', lambda T, x, y: T.rsub(x, y)), ('pow_scalar_base', lambda T, x, y: T.pow(3, y)),
+    ('rdiv_scalar_t', lambda T, x, y: 2.5 / y),
 ]
 
 
 # node types chosen in framework/ops (not the engine) that differ from PyTorch's
-_OPS_NAMING = {'rsub': 'RsubBackward1 with a single edge for `1 - x`', 'rdiv': '1 / x is reciprocal() * 1 in torch',
-               'rpow': 'PowBackward2 for a scalar base', 'matmul_vec': '1-D @ 2-D is unsqueeze/mm/squeeze in torch'}
+_OPS_NAMING = {'matmul_vec': '1-D @ 2-D is unsqueeze/mm/squeeze in torch'}
 
 
 @pytest.mark.parametrize('name,fn', [
@@ -633,6 +634,37 @@ def test_grad_modes_as_decorators():
         assert f3().requires_grad
         assert not framework.is_grad_enabled()
     assert framework.is_grad_enabled()
+
+
+def test_grad_mode_decorators_on_generators():
+    """The mode holds inside each step of a decorated generator, not in the caller between steps."""
+    def run(T):
+        @T.no_grad()
+        def steps(x):
+            try:
+                sent = yield x * 2
+                yield sent, T.is_grad_enabled()
+            except KeyError:
+                yield 'thrown', T.is_grad_enabled()
+            return 'done'
+
+        @T.set_grad_enabled(False)
+        def single(x):
+            yield (x * 2).requires_grad
+
+        x = T.ones(1, requires_grad=True)
+        g = steps(x)
+        first = next(g).requires_grad
+        between = T.is_grad_enabled(), (x * 2).requires_grad
+        second = g.send(3)
+        g2 = steps(x)
+        next(g2)
+        thrown = g2.throw(KeyError)
+        with pytest.raises(StopIteration) as stop:
+            next(g2)
+        return first, between, second, thrown, stop.value.value, list(single(x)), steps.__name__
+    assert run(framework) == run(torch) == (False, (True, True), (3, False), ('thrown', False), 'done', [False],
+                                            'steps')
 
 
 def test_set_grad_enabled_as_function():

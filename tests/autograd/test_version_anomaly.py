@@ -122,8 +122,6 @@ def test_inplace_on_leaf_requiring_grad_raises():
     same_error(lambda T: T.tensor([1.0, 2.0], requires_grad=True).add_(1))
 
 
-@pytest.mark.xfail(strict=False, reason='framework/ops/arithmetic.py: Mul saves both inputs even when one needs no '
-                                        'gradient (torch saves only what backward needs), so this raises')
 def test_inplace_on_value_backward_does_not_need():
     def run(T):
         a = T.tensor([1.0, 2.0], requires_grad=True)

@@ -3,8 +3,10 @@
 Its arrays are NumPy arrays of a distinct class, which `framework` takes for device arrays, as
 it takes CuPy's. It behaves like CuPy where the framework could go wrong:
 - results stay device arrays, 0-d results included (CuPy never returns NumPy scalars);
-- a ufunc mixing a device array with a host array of more than 0 dims raises, as CuPy does;
-- copies to the host (`.get()`, `asnumpy`) are counted in `transfers`, so a test can assert that
+- a ufunc or function given a host array (0-d included: CuPy takes only Python and NumPy scalars)
+  raises CuPy's TypeError;
+- copies to the host are counted in `transfers`: explicit ones (`.get()`, `asnumpy`) and the
+  implicit syncs (`float()`, `int()`, `bool()`, `item()`, `tolist()`), so a test can assert that
   the hot path (ops, engine, optimizer step) never leaves the device.
 """
 import contextlib
@@ -27,18 +29,29 @@ class ndarray(np.ndarray):
     def device(self):
         return _Dev
 
+    @property
+    def data(self):              # CuPy's MemoryPointer, as far as framework reads it
+        return types.SimpleNamespace(ptr=self.__array_interface__['data'][0])
+
     def get(self):
         transfers[0] += 1
         return np.array(self.view(np.ndarray))
+
+    def _synced(name):
+        def to_host(self, *args):
+            transfers[0] += 1
+            return getattr(np.ndarray, name)(self.view(np.ndarray), *args)
+        return to_host
+    __float__, __int__, __bool__, __index__, __complex__ = map(
+        _synced, ('__float__', '__int__', '__bool__', '__index__', '__complex__'))
+    item, tolist = _synced('item'), _synced('tolist')
+    del _synced
 
     def __array_wrap__(self, arr, context=None, return_scalar=False):
         return arr.view(ndarray) if isinstance(arr, np.ndarray) else np.asarray(arr).view(ndarray)
 
     def __array_ufunc__(self, ufunc, method, *inputs, **kwargs):
-        for x in inputs + kwargs.get('out', ()):
-            if x.__class__ is np.ndarray and x.ndim > 0:
-                raise TypeError(f"Unsupported type <class 'numpy.ndarray'> (ufunc {ufunc.__name__} mixes host and "
-                                'device arrays)')
+        _no_host(inputs + kwargs.get('out', ()), ufunc.__name__)
         args = [x.view(np.ndarray) if isinstance(x, ndarray) else x for x in inputs]
         if 'out' in kwargs:
             kwargs['out'] = tuple(x.view(np.ndarray) if isinstance(x, ndarray) else x for x in kwargs['out'])
@@ -52,6 +65,12 @@ class ndarray(np.ndarray):
         if value.__class__ is np.ndarray and value.ndim > 0:
             raise TypeError("Unsupported type <class 'numpy.ndarray'>")
         np.ndarray.__setitem__(self, _host_index(idx), value)
+
+
+def _no_host(args, name):
+    for x in args:
+        if x.__class__ is np.ndarray or (x.__class__ in (list, tuple) and any(y.__class__ is np.ndarray for y in x)):
+            raise TypeError(f"Unsupported type <class 'numpy.ndarray'> ({name} mixes host and device arrays)")
 
 
 def _host_index(idx):
@@ -97,6 +116,7 @@ def __getattr__(name):
         return fn
 
     def on_device(*args, **kwargs):
+        _no_host(args, name)
         return _dev(fn(*args, **kwargs))
     on_device.__name__ = name
     return on_device

@@ -141,3 +141,67 @@ def test_inplace_and_setitem_on_device(cuda):
     with framework.no_grad():
         m.mul_(2)
     assert m.tolist() == [4.0, 6.0]
+
+
+def test_seeding_reaches_cupy(cuda, monkeypatch):
+    seeds = []
+    monkeypatch.setattr(cuda.xp.random, 'seed', seeds.append)
+    framework.cuda.manual_seed_all(2 ** 40 + 7)
+    framework.cuda.manual_seed(3)
+    assert seeds == [7, 3]
+
+
+@pytest.mark.parametrize('make', [
+    lambda **k: framework.empty(2, 3, **k),
+    lambda **k: framework.rand(2, 3, **k),
+    lambda **k: framework.randint(0, 5, (4,), **k),
+    lambda **k: framework.randperm(5, **k),
+    lambda **k: framework.logspace(0, 2, 3, **k),
+    lambda **k: framework.as_tensor([1, 2], **k),
+])
+def test_more_creation_takes_device(cuda, make):
+    framework.manual_seed(1)
+    t = make(device='cuda')
+    framework.manual_seed(1)
+    c = make()
+    assert t.is_cuda and t.dtype == c.dtype and t.shape == c.shape
+
+
+@pytest.mark.parametrize('like', ['zeros_like', 'ones_like', 'empty_like', 'rand_like', 'randn_like'])
+def test_like_functions_keep_the_device(cuda, like):
+    src = framework.ones(2, 3, device='cuda')
+    assert getattr(framework, like)(src).is_cuda
+    assert not getattr(framework, like)(src, device='cpu').is_cuda
+    assert framework.full_like(src, 3.0).tolist() == [[3.0] * 3] * 2
+
+
+def test_cpu_scalar_tensor_joins_device_ops(cuda):
+    # CuPy takes no host arrays, not even 0-d ones: the framework moves the 0-d operand, as PyTorch allows
+    a = framework.ones(3, device='cuda')
+    with framework.no_grad():
+        a.mul_(framework.tensor(2.0))
+    assert a.is_cuda and a.tolist() == [2.0] * 3
+    x = framework.ones(3, device='cuda', requires_grad=True)
+    y = framework.where(x > 0, x * framework.tensor(3.0), framework.tensor(0.0)) - framework.tensor(1.0)
+    y.sum().backward()
+    assert y.is_cuda and y.tolist() == [2.0] * 3 and x.grad.tolist() == [3.0] * 3
+
+
+def test_inplace_and_where_mixing_devices_raise(cuda):
+    msg = 'Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!'
+    a = framework.ones(3, device='cuda')
+    for fn in (lambda: a.add_(framework.ones(3)), lambda: framework.where(a > 0, a, framework.zeros(3))):
+        with pytest.raises(RuntimeError) as e:
+            fn()
+        assert str(e.value) == msg
+
+
+def test_implicit_host_conversion_raises_as_in_pytorch(cuda):
+    t = framework.ones(2, device='cuda')
+    with pytest.raises(TypeError, match=r"can't convert cuda:0 device type tensor to numpy"):
+        np.asarray(t)
+    assert repr(t) == "tensor([1., 1.], device='cuda:0')"
+    before = cuda.transfers()
+    assert t.numpy(force=True).tolist() == [1.0, 1.0] and float(t.sum()) == 2.0
+    if cuda.fake:
+        assert cuda.transfers() == before + 2     # each explicit conversion is one copy

@@ -86,8 +86,10 @@ def test_linear_errors():
     lin = nn.Linear(3, 2)
     with pytest.raises(RuntimeError, match=r'mat1 and mat2 shapes cannot be multiplied \(4x2 and 3x2\)'):
         lin(framework.zeros(4, 2))
-    with pytest.raises(RuntimeError, match='mat1 and mat2 must have the same dtype'):
+    with pytest.raises(RuntimeError, match='^mat1 and mat2 must have the same dtype, but got Double and Float$'):
         lin(framework.zeros(4, 3, dtype=framework.float64))
+    with pytest.raises(RuntimeError, match='^mat1 and mat2 must have the same dtype, but got Long and Float$'):
+        lin(framework.zeros(4, 3, dtype=framework.int64))       # integer features, a common slip
 
 
 def test_flatten_identity_unflatten():
@@ -97,6 +99,11 @@ def test_flatten_identity_unflatten():
     assert nn.Flatten(0, -1)(x).shape == (24,)
     assert nn.Identity(3, k=2)(x) is x
     assert nn.Unflatten(1, (3, 1))(nn.Flatten()(x)[:, :3]).shape == (2, 3, 1)
+    # the default start_dim=1 needs a batch dimension: a 1-D input is an error, as in PyTorch
+    with pytest.raises(IndexError, match=r'^Dimension out of range \(expected to be in range of \[-1, 0\], but got 1'):
+        nn.Flatten()(framework.ones(3))
+    with pytest.raises(IndexError, match='but got 3'):
+        nn.Flatten(0, 3)(x)
 
 
 # ---------------------------------------------------------------- activations
@@ -134,6 +141,24 @@ def test_activation_gradcheck(name):
     x = framework.tensor(arr(3, 4, lo=-2, hi=2, dtype=np.float64), requires_grad=True)
     assert gradcheck(fn, (x,))
     assert gradgradcheck(fn, (x,))
+
+
+@pytest.mark.parametrize('make', [lambda T: T.nn.ReLU(inplace=True), lambda T: T.nn.LeakyReLU(0.2, inplace=True),
+                                  lambda T: T.nn.SiLU(inplace=True), lambda T: T.nn.ELU(0.5, inplace=True),
+                                  lambda T: T.nn.Hardtanh(-0.5, 0.5, inplace=True)],
+                         ids=['relu', 'leaky', 'silu', 'elu', 'hardtanh'])
+def test_inplace_activations_write_into_their_input(make):
+    torch = torch_or_skip()
+    x = arr(3, 4, lo=-3, hi=3)
+    f, t = framework.tensor(x), torch.tensor(x)
+    assert make(framework)(f) is f and make(torch)(t) is t
+    assert_close(f, t.numpy())
+    leaf, tleaf = framework.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    g = arr(3, 4)
+    out, tout = make(framework)(leaf * 1), make(torch)(tleaf * 1)     # in place on a non-leaf is recorded
+    out.backward(framework.tensor(g))
+    tout.backward(torch.tensor(g))
+    assert_close(leaf.grad, tleaf.grad.numpy())
 
 
 def test_activation_hand_values():
@@ -183,6 +208,49 @@ def test_mse_l1_vs_torch(reduction):
                    lambda x, y: torch.nn.MSELoss(reduction=reduction)(x, y), [a, b])
     check_vs_torch(torch, lambda x, y: nn.L1Loss(reduction=reduction)(x, y),
                    lambda x, y: torch.nn.L1Loss(reduction=reduction)(x, y), [a, b])
+
+
+@pytest.mark.parametrize('reduction', REDS)
+def test_smooth_l1_and_huber_vs_torch(reduction):
+    torch = torch_or_skip()
+    a, b = arr(4, 3, lo=-3, hi=3), arr(4, 3)
+    for name, kw in (('SmoothL1Loss', {}), ('SmoothL1Loss', {'beta': 0.5}), ('HuberLoss', {}),
+                     ('HuberLoss', {'delta': 0.4})):
+        check_vs_torch(torch, lambda x, y: getattr(nn, name)(reduction=reduction, **kw)(x, y),
+                       lambda x, y: getattr(torch.nn, name)(reduction=reduction, **kw)(x, y), [a, b],
+                       check_name=False)       # composed here, one fused op in PyTorch
+
+
+@pytest.mark.parametrize('reduction', REDS)
+@pytest.mark.parametrize('name', ['mse_loss', 'l1_loss', 'huber_loss'])
+def test_weighted_regression_losses_vs_torch(name, reduction):
+    torch = torch_or_skip()
+    a, b, w = arr(4, 3, lo=-3, hi=3), arr(4, 3), arr(4, 3, lo=0.1, hi=2)
+    check_vs_torch(torch, lambda x, y, v: getattr(F, name)(x, y, reduction=reduction, weight=v),
+                   lambda x, y, v: getattr(torch.nn.functional, name)(x, y, reduction=reduction, weight=v),
+                   [a, b, w], check_name=False)
+    with pytest.raises(ValueError, match='^Weights and input must have the same size.$'):
+        getattr(F, name)(framework.tensor(a), framework.tensor(b), weight=framework.ones(3))
+
+
+def test_class_weight_must_cover_every_class():
+    torch = torch_or_skip()
+    x, t = arr(4, 3), np.array([0, 1, 2, 0])
+    for T in (framework, torch):
+        calls = [lambda: T.nn.functional.nll_loss(T.tensor(x), T.tensor(t), weight=T.ones(2)),
+                 lambda: T.nn.CrossEntropyLoss(weight=T.ones(2, 3))(T.tensor(x), T.tensor(t)),
+                 lambda: T.nn.CrossEntropyLoss(weight=T.ones(2), label_smoothing=0.1)(T.tensor(x), T.tensor(t)),
+                 lambda: T.nn.functional.cross_entropy(T.tensor(x), T.tensor(x).softmax(1), weight=T.ones(2))]
+        messages = []
+        for call in calls:
+            with pytest.raises(RuntimeError) as e:
+                call()
+            messages.append(str(e.value))
+        if T is framework:
+            ours = messages
+    assert ours == messages
+    assert ours[0] == 'weight tensor should be defined either for all 3 classes or no classes but got weight tensor ' \
+                      'of shape: [2]'
 
 
 def test_mse_hand_values():
@@ -372,6 +440,8 @@ def test_init_functions():
         nn.init.calculate_gain('foo')
     with pytest.raises(ValueError, match='fewer than 2 dimensions'):
         nn.init.xavier_uniform_(framework.empty(3))
+    with pytest.raises(ValueError, match=r"^Mode fan not supported, please use one of \['fan_in', 'fan_out'\]$"):
+        nn.init.kaiming_uniform_(w, mode='fan')
     p = nn.Parameter(framework.zeros(2, 2))
     v = p._version
     nn.init.ones_(p)

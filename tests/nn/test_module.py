@@ -99,6 +99,20 @@ def test_parameter_repr():
     p = nn.Parameter(framework.tensor([1.0, 2.0]))
     assert repr(p) == 'Parameter containing:\ntensor([1., 2.], requires_grad=True)'
     assert not nn.Parameter(framework.ones(1), requires_grad=False).requires_grad
+    with pytest.raises(RuntimeError, match='^Only Tensors of floating point and complex dtype can require gradients$'):
+        nn.Parameter(framework.ones(2, dtype=framework.int64))
+    assert nn.Parameter(framework.ones(2, dtype=framework.int64), requires_grad=False).dtype == framework.int64
+
+
+def test_parameter_containers_repr_matches_torch():
+    torch = torch_or_skip()
+
+    def build(T):
+        plist = T.nn.ParameterList([T.nn.Parameter(T.ones(2, 3)), T.nn.Parameter(T.ones(4, dtype=T.float64))])
+        pdict = T.nn.ParameterDict({'a': T.nn.Parameter(T.ones(2, 3)), 'b': T.nn.Parameter(T.ones(1, dtype=T.float64))})
+        return plist, pdict, T.nn.ParameterList(), T.nn.ParameterDict()
+    for ours, theirs in zip(build(framework), build(torch)):
+        assert repr(ours) == repr(theirs)
 
 
 def test_state_dict_round_trip():
@@ -134,6 +148,25 @@ def test_load_state_dict_errors():
         m.load_state_dict(bad)
 
 
+def test_nested_load_state_dict_report_matches_torch():
+    torch = torch_or_skip()
+
+    def attempt(T, strict):
+        m = T.nn.Sequential(T.nn.Linear(2, 2), T.nn.Sequential(T.nn.Linear(2, 1), T.nn.ReLU()))
+        m[1].register_buffer('count', T.zeros(1))
+        sd = m.state_dict()
+        del sd['1.0.bias'], sd['1.count']
+        sd['1.0.scale'] = T.zeros(1)
+        sd['2.weight'] = T.zeros(1)
+        try:
+            return repr(m.load_state_dict(sd, strict=strict))
+        except RuntimeError as e:
+            return str(e)
+    for strict in (True, False):
+        assert attempt(framework, strict) == attempt(torch, strict)
+    assert 'Missing key(s) in state_dict: "1.count", "1.0.bias". ' in attempt(framework, True)
+
+
 def test_load_state_dict_from_torch_names():
     torch = torch_or_skip()
     t = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 1))
@@ -158,6 +191,15 @@ def test_freezing_keeps_grad_none_and_weights_fixed():
     assert np.array_equal(before.numpy(), model[0].weight.detach().numpy())
     assert model[2].weight.grad is not None
     assert [p.requires_grad for p in model.parameters()] == [False, False, True, True]
+    # the attribute form freezes one parameter the same way
+    model[2].bias.requires_grad = False
+    model[2].bias.grad = None
+    bias = model[2].bias.detach().clone()
+    opt.zero_grad()
+    nn.functional.mse_loss(model(x), y).backward()
+    opt.step()
+    assert model[2].bias.grad is None and model[2].weight.grad is not None
+    assert np.array_equal(bias.numpy(), model[2].bias.detach().numpy())
 
 
 def test_zero_grad_and_train_eval():
@@ -202,6 +244,8 @@ def test_apply_and_dtype_conversion():
     assert names == ['Linear', 'ReLU', 'Linear', 'MLP']
     with pytest.raises(TypeError, match='floating point'):
         net.to(framework.int64)
+    assert net.to('cpu') is net and net.cpu() is net and net.to(framework.device('cpu')) is net
+    assert net.hidden.weight is w and w.device.type == 'cpu'
 
 
 def test_deepcopy_and_pickle():

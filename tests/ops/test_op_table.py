@@ -201,6 +201,7 @@ OPS = [
     ('sigmoid_', _inplace('sigmoid_'), [(2, 3)], None),
     ('copy_', _inplace('copy_', _arg(0)), [(2, 3), (3,)], None),
     ('zero_', lambda T, a, b: a.clone().zero_() + b, [(2, 3), (2, 3)], None),
+    ('fill_scalar_', lambda T, a, b: _inplace('fill_', 0.5)(T, a) * b, [(2, 3), (3,)], None),
     ('fill_tensor_', _inplace('fill_', _arg(0)), [(2, 3), ()], None),
     ('masked_fill_', lambda T, a: a.clone().masked_fill_(a > 0, 2.0) * a, [(2, 3)], 'nonzero'),
     ('iadd_imul', lambda T, a, b: _augmented(a, b), [(2, 3), (3,)], 'nonzero'),
@@ -334,3 +335,206 @@ def test_against_torch(name, fn, shapes, domain):
             assert a.grad is None or not a.grad.numpy().any()
         else:
             np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+# ---------------------------------------------------------------- ops without gradients: values and dtypes
+def _x(T):
+    return T.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]])
+
+
+# (id, fn(T), expected tolist(), expected dtype name): literal, so they hold without torch too
+VALUE_OPS = [
+    ('argmax', lambda T: _x(T).argmax(), 5, 'int64'),
+    ('argmax_dim', lambda T: T.argmax(_x(T), 1), [1, 2], 'int64'),
+    ('argmin_dim_keep', lambda T: _x(T).argmin(0, keepdim=True), [[0, 1, 0]], 'int64'),
+    ('argmax_first_of_ties', lambda T: T.tensor([1.0, 3.0, 3.0]).argmax(), 1, 'int64'),
+    ('max_dim_indices', lambda T: _x(T).max(dim=1).indices, [1, 2], 'int64'),
+    ('min_dim_values', lambda T: T.min(_x(T), 0).values, [1.0, 2.0, 3.0], 'float32'),
+    ('max_dim_int', lambda T: T.tensor([[1, 3], [2, 0]]).max(0)[0], [2, 3], 'int64'),
+    ('eq', lambda T: _x(T).eq(3.0), [[False, False, True], [False, False, False]], 'bool'),
+    ('eq_op_promotes', lambda T: T.tensor([1, 2]) == T.tensor([1.0, 3.0]), [True, False], 'bool'),
+    ('ne', lambda T: _x(T) != T.tensor([1.0, 2.0, 3.0]), [[False, True, False], [True, False, True]], 'bool'),
+    ('gt', lambda T: _x(T) > 2, [[False, True, True], [True, False, True]], 'bool'),
+    ('ge', lambda T: T.ge(_x(T), 4), [[False, True, False], [True, False, True]], 'bool'),
+    ('lt_reflected', lambda T: 2 < _x(T), [[False, True, True], [True, False, True]], 'bool'),
+    ('le', lambda T: _x(T).le(T.tensor([1.0, 2.0, 3.0])), [[True, False, True], [False, True, False]], 'bool'),
+    ('all', lambda T: (_x(T) > 0).all(), True, 'bool'),
+    ('all_int', lambda T: T.tensor([1, 0]).all(), False, 'bool'),
+    ('any_dim', lambda T: (_x(T) > 4).any(1), [True, True], 'bool'),
+    ('all_dim_keep', lambda T: T.all(_x(T) > 1, dim=0, keepdim=True), [[False, True, True]], 'bool'),
+    ('float', lambda T: T.tensor([1, 2]).float(), [1.0, 2.0], 'float32'),
+    ('double', lambda T: T.tensor([0.5]).double(), [0.5], 'float64'),
+    ('long_truncates', lambda T: T.tensor([1.7, -1.7]).long(), [1, -1], 'int64'),
+    ('int', lambda T: T.tensor([2.9, -0.5]).int(), [2, 0], 'int32'),
+    ('bool', lambda T: T.tensor([0.0, 2.0]).bool(), [False, True], 'bool'),
+    ('to_dtype', lambda T: _x(T).to(T.int64)[0], [1, 5, 3], 'int64'),
+    ('to_dtype_kw', lambda T: T.tensor([1]).to(dtype=T.float16), [1.0], 'float16'),
+    ('to_other', lambda T: T.tensor([1.5]).to(T.tensor([1])), [1], 'int64'),
+    ('int_true_divide', lambda T: T.tensor([3]) / T.tensor([2]), [1.5], 'float32'),
+    ('sum_int32_to_int64', lambda T: T.tensor([1, 2], dtype=T.int32).sum(), 3, 'int64'),
+    ('sum_bool', lambda T: T.tensor([True, True, False]).sum(), 2, 'int64'),
+    ('softmax_stable', lambda T: T.tensor([1000.0, 0.0, -1000.0]).softmax(0), [1.0, 0.0, 0.0], 'float32'),
+    ('log_softmax_stable', lambda T: T.tensor([1000.0, 0.0]).log_softmax(0), [0.0, -1000.0], 'float32'),
+    ('logsumexp_stable', lambda T: T.tensor([1000.0, 1000.0]).logsumexp(0), 1000.6931762695312, 'float32'),
+    ('logsumexp_all_neg_inf', lambda T: T.tensor([-float('inf')] * 2).logsumexp(0), -float('inf'), 'float32'),
+    ('pow_int_scalar_base', lambda T: 2 ** T.tensor([1, 3]), [2, 8], 'int64'),
+    ('pow_float_base_int_exp', lambda T: 2.5 ** T.tensor([1, 2]), [2.5, 6.25], 'float32'),
+    ('rsub_int', lambda T: T.rsub(T.tensor([1, 2]), 3, alpha=2), [1, -1], 'int64'),
+    ('rdiv_int', lambda T: 3 / T.tensor([2, 4]), [1.5, 0.75], 'float32'),
+]
+
+
+@pytest.mark.parametrize('name,fn,expected,dtype', VALUE_OPS, ids=[r[0] for r in VALUE_OPS])
+def test_values_without_gradient(name, fn, expected, dtype):
+    out = fn(framework)
+    assert out.tolist() == expected and out.dtype.name == dtype and not out.requires_grad
+    try:
+        import torch
+    except ImportError:
+        return
+    ref = fn(torch)
+    assert ref.tolist() == expected and str(ref.dtype) == 'torch.' + dtype     # the literal is PyTorch's
+
+
+def test_max_dim_returns_named_values_and_indices():
+    torch = torch_or_skip()
+    for T in (framework, torch):
+        x = T.tensor([[1.0, 5.0, 3.0], [4.0, 2.0, 6.0]], requires_grad=True)
+        r = x.max(1, keepdim=True)
+        values, indices = r
+        assert type(r).__name__ == 'max' and isinstance(r, tuple) and len(r) == 2
+        assert r.values is r[0] and r.indices is r[1] and values.shape == indices.shape == (2, 1)
+        assert repr(T.min(x.detach(), 0)) == (f'{T.__name__}.return_types.min(\nvalues=tensor([1., 2., 3.]),\n'
+                                              'indices=tensor([0, 1, 0]))')
+        assert type(r.values.grad_fn).__name__ == 'MaxBackward0' and not indices.requires_grad
+        (values * 2).sum().backward()
+        assert x.grad.tolist() == [[0.0, 2.0, 0.0], [0.0, 0.0, 2.0]]
+
+
+@pytest.mark.filterwarnings('ignore::RuntimeWarning')     # NumPy's 0 ** -1 on the branch `where` discards
+def test_pow_gradient_conventions_at_zero_base():
+    """0**0 is the constant 1 (no gradient through base or exponent), and d/db 0**b = 0 for b >= 0."""
+    torch = torch_or_skip()
+    for T in (framework, torch):
+        a = T.tensor([0.0, 0.0, 2.0], requires_grad=True)
+        b = T.tensor([0.0, 2.0, 0.0], requires_grad=True)
+        (a ** b).sum().backward()
+        assert a.grad.tolist() == [0.0, 0.0, 0.0] and b.grad.tolist()[:2] == [0.0, 0.0]
+        e = T.tensor([0.0, 1.0, 2.0], requires_grad=True)
+        out = 0 ** e
+        assert type(out.grad_fn).__name__ == 'PowBackward2' and len(out.grad_fn.next_functions) == 1
+        out.sum().backward()
+        assert out.tolist() == [1.0, 0.0, 0.0] and e.grad.tolist() == [0.0, 0.0, 0.0]
+
+
+def test_dtype_conversions_carry_gradient_back_in_input_dtype():
+    torch = torch_or_skip()
+    for T in (framework, torch):
+        x = T.tensor([1.5, -2.25], dtype=T.float64, requires_grad=True)
+        y = x.float()
+        assert y.dtype == T.float32 and type(y.grad_fn).__name__ == 'ToCopyBackward0'
+        assert not x.long().requires_grad and not (x > 0).requires_grad
+        (y * T.tensor([2.0, 3.0]) + x.half().float()).sum().backward()
+        assert x.grad.dtype == T.float64 and x.grad.tolist() == [3.0, 4.0]
+
+
+# ---------------------------------------------------------------- bad shapes and dtypes: PyTorch's messages
+ERRORS = [
+    ('add_shapes', lambda T: T.ones(2, 3) + T.ones(2), RuntimeError,
+     'The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1'),
+    ('matmul_inner', lambda T: T.ones(2, 3) @ T.ones(2, 3), RuntimeError,
+     'mat1 and mat2 shapes cannot be multiplied (2x3 and 2x3)'),
+    ('matmul_1d_1d', lambda T: T.ones(3) @ T.ones(4), RuntimeError,
+     'inconsistent tensor size, expected tensor [3] and src [4] to have the same number of elements, but got 3 and 4 '
+     'elements respectively'),
+    ('matmul_2d_1d', lambda T: T.ones(2, 3) @ T.ones(4), RuntimeError,
+     'size mismatch, got input (2), mat (2x3), vec (4)'),
+    ('matmul_1d_2d', lambda T: T.matmul(T.ones(4), T.ones(3, 2)), RuntimeError,
+     'mat1 and mat2 shapes cannot be multiplied (1x4 and 3x2)'),
+    ('matmul_batch', lambda T: T.ones(2, 2, 3) @ T.ones(3, 3, 2), RuntimeError,
+     'The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 0'),
+    ('matmul_0d', lambda T: T.tensor(1.0) @ T.ones(3), RuntimeError,
+     'both arguments to matmul need to be at least 1D, but they are 0D and 1D'),
+    ('matmul_dtype', lambda T: T.ones(2, 2) @ T.ones(2, 2, dtype=T.float64), RuntimeError,
+     'expected m1 and m2 to have the same dtype, but got: float != double'),
+    ('mm_1d', lambda T: T.mm(T.ones(3), T.ones(3, 2)), RuntimeError, 'self must be a matrix'),
+    ('bmm_2d', lambda T: T.bmm(T.ones(2, 3), T.ones(2, 3, 3)), RuntimeError, 'batch1 must be a 3D tensor'),
+    ('bmm_inner', lambda T: T.bmm(T.ones(2, 2, 3), T.ones(2, 2, 3)), RuntimeError,
+     'Expected size for first two dimensions of batch2 tensor to be: [2, 3] but got: [2, 2].'),
+    ('view_size', lambda T: T.ones(2, 3).view(4), RuntimeError, "shape '[4]' is invalid for input of size 6"),
+    ('reshape_infer', lambda T: T.ones(2, 3).reshape(5, -1), RuntimeError,
+     "shape '[5, -1]' is invalid for input of size 6"),
+    ('view_noncontig', lambda T: T.ones(2, 3).t().view(6), RuntimeError,
+     "view size is not compatible with input tensor's size and stride (at least one dimension spans across two "
+     'contiguous subspaces). Use .reshape(...) instead.'),
+    ('expand', lambda T: T.ones(2, 3).expand(3, 3), RuntimeError,
+     'The expanded size of the tensor (3) must match the existing size (2) at non-singleton dimension 0.  '
+     'Target sizes: [3, 3].  Tensor sizes: [2, 3]'),
+    ('cat_sizes', lambda T: T.cat([T.ones(2, 3), T.ones(3, 2)]), RuntimeError,
+     'Sizes of tensors must match except in dimension 0. Expected size 3 but got size 2 for tensor number 1 in the '
+     'list.'),
+    ('cat_0d', lambda T: T.cat([T.ones(2), T.tensor(1.0)]), RuntimeError,
+     'zero-dimensional tensor (at position 1) cannot be concatenated'),
+    ('cat_empty', lambda T: T.cat([]), ValueError, 'framework.cat(): expected a non-empty list of Tensors'),
+    ('stack_sizes', lambda T: T.stack([T.ones(2), T.ones(3)]), RuntimeError,
+     'stack expects each tensor to be equal size, but got [2] at entry 0 and [3] at entry 1'),
+    ('stack_empty', lambda T: T.stack([]), RuntimeError, 'stack expects a non-empty TensorList'),
+    ('split_sizes', lambda T: T.ones(4).split([1, 2]), RuntimeError,
+     "split_with_sizes expects split_sizes to sum exactly to 4 (input tensor's size at dimension 0), but got "
+     'split_sizes=[1, 2]'),
+    ('transpose_dim', lambda T: T.ones(2, 3).transpose(0, 2), IndexError,
+     'Dimension out of range (expected to be in range of [-2, 1], but got 2)'),
+    ('unsqueeze_dim', lambda T: T.ones(2, 3).unsqueeze(3), IndexError,
+     'Dimension out of range (expected to be in range of [-3, 2], but got 3)'),
+    ('sum_dim', lambda T: T.ones(2, 3).sum(2), IndexError,
+     'Dimension out of range (expected to be in range of [-2, 1], but got 2)'),
+    ('permute_dup', lambda T: T.ones(2, 3).permute(1, 1), RuntimeError, 'permute(): duplicate dims are not allowed.'),
+    ('index_out', lambda T: T.ones(2, 3)[:, 5], IndexError, 'index 5 is out of bounds for dimension 1 with size 3'),
+    ('index_list_out', lambda T: T.ones(2, 3)[[0, 3]], IndexError,
+     'index 3 is out of bounds for dimension 0 with size 2'),
+    ('index_mask_shape', lambda T: T.ones(2, 3)[T.tensor([True, False, True])], IndexError,
+     'The shape of the mask [3] at index 0 does not match the shape of the indexed tensor [2, 3] at index 0'),
+    ('index_too_many', lambda T: T.ones(2, 3)[0, 0, 0], IndexError, 'too many indices for tensor of dimension 2'),
+    ('index_float_tensor', lambda T: T.ones(3)[T.tensor([1.0])], IndexError,
+     'tensors used as indices must be long, int, byte or bool tensors'),
+    ('index_float', lambda T: T.ones(3)[1.5], IndexError,
+     'only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices (got float)'),
+    ('mean_int', lambda T: T.tensor([1, 2]).mean(), RuntimeError,
+     'mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: Long'),
+    ('where_cond', lambda T: T.where(T.ones(2), T.ones(2), T.ones(2)), RuntimeError,
+     'where expected condition to be a boolean tensor, but got a tensor with dtype Float'),
+    ('neg_bool', lambda T: -T.tensor([True]), RuntimeError,
+     'Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` '
+     'or `logical_not()` operator instead.'),
+    ('sub_bool', lambda T: T.tensor([True]) - T.tensor([False]), RuntimeError,
+     'Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator '
+     'instead.'),
+    ('float_alpha_int', lambda T: T.tensor([1]).add(T.tensor([1]), alpha=1.5), RuntimeError,
+     'For integral input tensors, argument alpha must not be a floating point number.'),
+    ('int_neg_pow', lambda T: T.tensor([2]) ** -1, RuntimeError,
+     'Integers to negative integer powers are not allowed.'),
+    ('inplace_float_into_int', lambda T: T.tensor([1, 2]).mul_(1.5), RuntimeError,
+     "result type Float can't be cast to the desired output type Long"),
+    ('inplace_bcast', lambda T: T.ones(2).add_(T.ones(2, 2)), RuntimeError,
+     "output with shape [2] doesn't match the broadcast shape [2, 2]"),
+    ('inplace_leaf', lambda T: T.ones(2, requires_grad=True).clamp_(0, 1), RuntimeError,
+     'a leaf Variable that requires grad is being used in an in-place operation.'),
+    ('inplace_leaf_view', lambda T: T.ones(2, 2, requires_grad=True)[0].mul_(2), RuntimeError,
+     'a view of a leaf Variable that requires grad is being used in an in-place operation.'),
+    ('setitem_leaf', lambda T: T.ones(2, requires_grad=True).__setitem__(0, 1.0), RuntimeError,
+     'a view of a leaf Variable that requires grad is being used in an in-place operation.'),
+]
+
+
+@pytest.mark.parametrize('name,fn,exc,message', ERRORS, ids=[r[0] for r in ERRORS])
+def test_error_messages(name, fn, exc, message):
+    with pytest.raises(exc) as info:
+        fn(framework)
+    assert str(info.value) == message
+    try:
+        import torch
+    except ImportError:
+        return
+    with pytest.raises(exc) as info:
+        fn(torch)
+    assert str(info.value).replace('torch.', 'framework.') == message     # the literal is PyTorch's

@@ -233,6 +233,33 @@ def test_param_groups_and_errors():
         optim.SGD([w * 2], lr=0.1)
 
 
+@pytest.mark.parametrize('name', ['SGD', 'Adam', 'AdamW'])
+def test_param_groups_and_add_param_group_vs_torch(name):
+    """Per-group options override the defaults; a group added mid-training starts with its own fresh state."""
+    torch = torch_or_skip()
+    extra = {'SGD': dict(momentum=0.5, nesterov=True), 'Adam': dict(betas=(0.5, 0.9), amsgrad=True),
+             'AdamW': dict(weight_decay=0.3, eps=1e-3)}[name]
+
+    def run(T):
+        rng = np.random.default_rng(1)
+        ps = [T.nn.Parameter(T.tensor(rng.standard_normal(s).astype(np.float32))) for s in [(3, 2), (2,), (4,)]]
+        opt = getattr(T.optim, name)([{'params': [ps[0]]}, {'params': [ps[1]], 'lr': 0.3, **extra}], lr=0.05,
+                                     **({'momentum': 0.9} if name == 'SGD' else {}))
+        out = []
+        for step in range(6):
+            if step == 3:
+                opt.add_param_group({'params': ps[2], 'lr': 0.2})
+            for p in ps:
+                p.grad = T.tensor(rng.standard_normal(tuple(p.shape)).astype(np.float32))
+            opt.step()
+            out.append([p.detach().numpy().copy() for p in ps])
+        groups = [{k: v for k, v in g.items() if k != 'params'} for g in opt.param_groups]
+        return out, groups, opt.state_dict()['param_groups']
+    ours, theirs = run(framework), run(torch)
+    assert_history(ours[0], theirs[0], rtol=1e-6, atol=1e-6)
+    assert ours[1] == theirs[1] and ours[2] == theirs[2]
+
+
 def test_zero_grad_and_closure_and_repr():
     w = nn.Parameter(framework.ones(2))
     opt = optim.SGD([w], lr=0.1)
@@ -327,6 +354,33 @@ def test_scheduler_hand_values_and_state_dict():
     assert c.get_last_lr()[0] == pytest.approx(0.5 * (1 + math.cos(math.pi * 5 / 10)))
     with pytest.raises(TypeError, match='is not an Optimizer'):
         optim.lr_scheduler.StepLR(object(), 1)
+
+
+@pytest.mark.parametrize('name,kw', SCHEDULERS, ids=[f'{n}{i}' for i, (n, _) in enumerate(SCHEDULERS)])
+def test_scheduler_state_dict_resumes_the_sequence(name, kw):
+    """Stopping after 5 steps and loading the optimizer and scheduler states into new ones continues the
+    same learning rates as an uninterrupted run (what a training checkpoint relies on)."""
+    full, _, _ = lr_sequence(framework, name, kw)
+    first, sched, opt = lr_sequence(framework, name, kw, n=5)
+    _, sched2, opt2 = lr_sequence(framework, name, kw, n=0)
+    opt2.load_state_dict(opt.state_dict())
+    sched2.load_state_dict(sched.state_dict())
+    rest = []
+    for _ in range(len(full) - len(first)):
+        opt2.step()
+        sched2.step()
+        rest.append(sched2.get_last_lr())
+    assert first + rest == full
+
+
+def test_scheduler_resume_without_initial_lr_message_matches_torch():
+    torch = torch_or_skip()
+    messages = []
+    for T in (framework, torch):
+        with pytest.raises(KeyError) as e:
+            T.optim.lr_scheduler.StepLR(T.optim.SGD([T.nn.Parameter(T.ones(1))], lr=0.1), 2, last_epoch=3)
+        messages.append(str(e.value))
+    assert messages[0] == messages[1]
 
 
 def test_lambda_lr_state_dict_skips_functions():

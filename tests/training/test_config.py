@@ -23,7 +23,8 @@ def run_main(capsys, *args, config=SIN):
 BAD = [
     # wrong types
     (['optimizer.momentum=fast'], "optimizer.momentum: expected a number, got 'fast'"),
-    (['seed=1.5'], 'seed: expected an integer, got 1.5'),
+    (['seed=1.5'], 'seed: expected a non-negative integer, got 1.5'),
+    (['seed=-1'], 'seed: expected a non-negative integer, got -1'),
     (['train.steps=0'], 'train.steps: expected a positive integer or null, got 0'),
     (['train.shuffle=maybe'], "train.shuffle: expected true or false, got 'maybe'"),
     (['train.val_split=1.5'], 'train.val_split: expected a number in [0, 1), got 1.5'),
@@ -31,6 +32,8 @@ BAD = [
     (['device=tpu'], "device: expected one of cpu, cuda, auto, got 'tpu'"),
     (['model.layers.0.Linear=[3.5, 1]'], 'model.layers[0].Linear.in_features: expected an integer, got 3.5'),
     (['scheduler=StepLR', 'scheduler.step_size=x'], "scheduler.step_size: expected an integer, got 'x'"),
+    (['scheduler=StepLR', 'scheduler.step_size=0'], 'scheduler.step_size: expected a positive integer, got 0'),
+    (['scheduler=CosineAnnealingLR', 'scheduler.T_max=0'], 'scheduler.T_max: expected a positive integer, got 0'),
     # unknown names, with the valid ones listed
     (['model.layers.1=Flaten'], "model.layers[1]: unknown layer 'Flaten' (did you mean 'Flatten'?); valid layers: "),
     (['loss.name=MSE'], "loss.name: unknown loss 'MSE' (did you mean 'MSELoss'?); valid losses: "),
@@ -54,6 +57,8 @@ BAD = [
     (['train.epochs=3'], 'train: set exactly one of train.steps or train.epochs (got steps=2000, epochs=3)'),
     (['model.init.0.weight=[1, 2]'], 'model.init.0.weight: expected shape [1, 3], got [2]'),
     (['model.init=null', 'model.layers.0.Linear=[4, 1]'], 'model/loss: the model does not fit the data'),
+    # a size that broadcasts against a couple of samples but not against a batch
+    (['loss=BCEWithLogitsLoss', 'loss.pos_weight=[1, 2]'], 'model/loss: the model does not fit the data: '),
     # overrides themselves
     (['optimizer.lr'], "override 'optimizer.lr': expected dotted.key=value"),
     (['model.layers.7.Linear=[1, 1]'], "model.layers is a list of 2; '7' is not an index in it"),
@@ -154,8 +159,17 @@ def test_resolve_fills_every_default():
 def test_readme_documents_every_key():
     with open(os.path.join(ROOT, 'README.md'), encoding='utf-8') as f:
         readme = f.read()
-    for key, type_name, _, _ in reference():
-        assert f'| `{key}` | {type_name} |' in readme, key
+    def shown(default):           # a default as the README writes it: in YAML, or `required`
+        if isinstance(default, (bool, type(None))):
+            return {None: 'null', True: 'true', False: 'false'}[default]
+        return default if isinstance(default, (str, int, float, list, dict)) else 'required'
+    for key, type_name, default, doc in reference():
+        assert f'| `{key}` | {type_name} | `{shown(default)}` | {doc} |' in readme, key
+    from framework.training.data import GENERATORS, generator_params
+    for name, fn in GENERATORS.items():      # the data table gives each generator's parameters and defaults
+        row = next(line for line in readme.splitlines() if line.startswith(f'| `{name}` |'))
+        for k, v in generator_params(fn).items():
+            assert f'{k}: ' in row and (k in ('low', 'high') or f'{k}: {v}' in row), (name, k)
     for key in ('model.layers', 'model.class', 'model.kwargs', 'model.init', 'scheduler.interval'):
         assert f'| `{key}` |' in readme, key
     assert 'python -m venv' not in readme  # the quick start's exact commands stay as they are

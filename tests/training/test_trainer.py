@@ -11,6 +11,7 @@ import pytest
 
 import framework
 from framework.training import train, checkpoint as ckpt, read_metrics
+from framework.training.config import safe_load
 from .helpers import ROOT, config_path
 
 # seed 004 under PyTorch 2.13 with torch.manual_seed(0) prints this line (examples/seed_004_*.py checks the
@@ -52,6 +53,12 @@ def test_every_shipped_config_runs(name, tmp_path):
     for f in ('config.yaml', 'metrics.csv', 'checkpoint.npz', 'checkpoint.json', 'report.json'):
         assert os.path.isfile(os.path.join(r.run_dir, f)), f
     assert read_metrics(os.path.join(r.run_dir, 'metrics.csv')) == r.history
+    with open(os.path.join(r.run_dir, 'config.yaml'), encoding='utf-8') as f:
+        assert safe_load(f) == r.config          # the resolved config, overrides and defaults included
+
+
+def test_every_shipped_config_is_run_by_the_tests():
+    assert sorted(f[:-5] for f in os.listdir(os.path.join(ROOT, 'configs')) if f.endswith('.yaml')) == sorted(SHORT)
 
 
 def test_sin_cubic_reproduces_seed_004(tmp_path, capsys):
@@ -68,6 +75,20 @@ def test_sin_cubic_reproduces_seed_004(tmp_path, capsys):
         assert os.path.isfile(os.path.join(r.run_dir, 'loss.png'))
     except ImportError:
         assert 'loss curve skipped: matplotlib is not installed' in out
+
+
+def test_progress_bar_shows_the_running_loss(tmp_path, capsys):
+    r = train(config_path('sin_cubic'), overrides=[f'output.dir={tmp_path}', 'train.steps=200', 'train.log_every=50',
+                                                   'train.print_every=null'], progress=True, report=False)
+    err = capsys.readouterr().err
+    assert '200/200' in err and f"loss={r.final_loss:.6g}" in err
+
+
+def test_sin_cubic_fast_reaches_its_stated_loss(tmp_path):
+    r = quiet_train(config_path('sin_cubic_fast'), [], tmp_path)
+    assert round(r.final_loss, 4) == 8.8172                     # README: the least-squares optimum
+    w = r.model[0].weight.detach().numpy()[0]
+    assert (round(float(w[0]), 4), round(float(w[2]), 4)) == (0.8567, -0.0933)
 
 
 def test_classify_reaches_its_stated_accuracy(tmp_path):

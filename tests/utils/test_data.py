@@ -164,6 +164,29 @@ def test_subset_random_split_concat():
     assert len(ds + sub) == 13
 
 
+def test_subset_fetches_batches_through_getitems():
+    class Rows(Dataset):
+        def __init__(self):
+            self.calls = []
+
+        def __len__(self):
+            return 10
+
+        def __getitem__(self, i):
+            return np.float32(i)
+
+        def __getitems__(self, indices):
+            self.calls.append(list(indices))
+            return [np.float32(i) for i in indices]
+
+    rows = Rows()
+    sub = Subset(rows, [7, 2, 5, 0])
+    assert sub.__getitems__([3, 1]) == [0.0, 2.0] and rows.calls == [[0, 2]]
+    assert [b.tolist() for b in DataLoader(sub, batch_size=3)] == [[7.0, 2.0, 5.0], [0.0]]
+    assert rows.calls[1:] == [[7, 2, 5], [0]]             # one call per batch, as PyTorch's fetcher makes
+    assert Subset(list(range(10, 20)), [4, 1]).__getitems__([1, 0]) == [11, 14]
+
+
 def test_iterable_dataset():
     class Stream(IterableDataset):
         def __iter__(self):

@@ -167,19 +167,19 @@ class DataLoader:
     def _iter_batches(self):
         ds = self.dataset
         bs = self.batch_sampler
+        getitems = getattr(ds, '__getitems__', None)
+        fetch = getitems if callable(getitems) else (lambda indices: [ds[i] for i in indices])
         fast = getattr(ds, '_batch', None) if (self._default_collate and type(bs) is BatchSampler and
                                                 hasattr(bs.sampler, '_indices')) else None
         if fast is not None:
             for idx in bs._index_batches():
                 batch = fast(idx)
                 if batch is None:            # the dataset declined (e.g. its tensors require grad)
-                    batch = self.collate_fn([ds[i] for i in idx.tolist()])
+                    batch = self.collate_fn(fetch(idx.tolist()))
                 yield batch
             return
-        getitems = getattr(ds, '__getitems__', None)
         for indices in bs:
-            data = getitems(indices) if getitems else [ds[i] for i in indices]
-            yield self.collate_fn(data)
+            yield self.collate_fn(fetch(indices))
 
     def _iter_iterable(self):
         if self.batch_size is None:
