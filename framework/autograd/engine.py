@@ -129,7 +129,11 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             node = ready.pop()
             grads = buffers.pop(node, None) or [None] * node._n_out
             is_acc = node.__class__ is AccumulateGrad
-            if node._tensor_hooks or node._retained or is_acc:
+            if is_acc:
+                var = node._var()
+                if (var is not None and var._hooks) or node._tensor_hooks:
+                    _apply_tensor_hooks(node, grads, create_graph)
+            elif node._tensor_hooks or node._retained:
                 _apply_tensor_hooks(node, grads, create_graph)
 
             if targets:
@@ -144,7 +148,6 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
 
             if is_acc:
                 if not capture and (needed is None or (node, 0) in targets):
-                    var = node._var()
                     if var is not None and grads[0] is not None:
                         _accumulate_into(var, grads[0], create_graph)
                 continue
@@ -263,7 +266,7 @@ def _run_node(node, grads, retain_graph):
                 raise TypeError(f'function {type(node).__name__} returned a gradient of type {type(g).__name__} '
                                 f'at index {i}, expected a Tensor')
             d = g._data
-            if d.shape != m[0] or d.dtype != m[1]:
+            if d.shape != m[0] or (d.dtype is not m[1] and d.dtype != m[1]):
                 if fixed is None:
                     fixed = list(out)
                 if d.shape != m[0]:

@@ -299,6 +299,18 @@ class Op(Function):
 _NO_EDGE = (None, 0)
 
 
+# Backward formulas may skip the Tensor ops when no graph is recorded (grad mode off while the
+# engine runs without create_graph): they compute on arrays and wrap the result once.
+def array_of(x):
+    """The array behind a saved Tensor; numbers pass through."""
+    return x._data if isinstance(x, Tensor) else x
+
+
+def grad_of(arr):
+    """An array result as a gradient Tensor (NumPy gives scalars for 0-d operands)."""
+    return wrap(arr if arr.__class__ is _ndarray else _device.as_array(arr))
+
+
 def _as_output(ctx, out):
     """An output that is not an ndarray (NumPy gives scalars for 0-d inputs) as an array. If forward
     saved it, the array is saved instead, so it is still known as this op's output: its history

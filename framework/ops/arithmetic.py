@@ -5,7 +5,8 @@ to each input's shape in one place (`sum_to`), so no op repeats that logic.
 """
 import math
 
-from ..autograd.function import Op
+from ..autograd.function import Op, array_of, grad_of
+from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor
 from .promotion import operands, shapes_error
 
@@ -36,7 +37,7 @@ class Sub(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g, -g
+        return g, (-g if _grad_state.enabled else grad_of(-g._data))
 
 
 class Rsub(Op):
@@ -83,6 +84,9 @@ class Mul(Op):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
+        if not _grad_state.enabled:
+            gd = g._data
+            return (grad_of(gd * array_of(b)) if need_a else None), (grad_of(gd * array_of(a)) if need_b else None)
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
@@ -101,6 +105,9 @@ class Div(Op):
     def backward(ctx, g):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
+        if not _grad_state.enabled:
+            gd, bd = g._data, array_of(b)
+            return (grad_of(gd / bd) if need_a else None), (grad_of(-gd * array_of(a) / (bd * bd)) if need_b else None)
         ga = g / b if need_a else None
         gb = -g * a / (b * b) if need_b else None
         return ga, gb
@@ -117,7 +124,7 @@ class Neg(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return -g
+        return -g if _grad_state.enabled else grad_of(-g._data)
 
 
 class PowScalar(Op):

@@ -3,7 +3,8 @@
 `xp` is the array module of the input (NumPy or CuPy), so one definition serves both devices.
 """
 from .. import _device
-from ..autograd.function import Op
+from ..autograd.function import Op, grad_of
+from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor, wrap
 from .promotion import operands, shapes_error
 
@@ -108,6 +109,8 @@ class Relu(Op):
     @staticmethod
     def backward(ctx, g):
         out, = ctx.saved_tensors
+        if not _grad_state.enabled:
+            return grad_of(g._data * (out._data > 0))
         return g * wrap((out._data > 0).astype(out._data.dtype))
 
 
