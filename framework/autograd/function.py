@@ -76,6 +76,8 @@ class Node:
                     t.grad_fn = self
                     t._out = nr
                 out.append(t)
+            elif obj is None or obj.__class__ in _SCALARS:
+                out.append(obj)
             else:
                 out.append(wrap(_device.as_array(obj)) if hasattr(obj, 'dtype') and not isinstance(obj, Tensor)
                            else obj)
@@ -236,37 +238,37 @@ class Op(Function):
         """Positional args are the op's inputs (Tensors or numbers, one gradient each); keyword
         options (dims, flags) go to forward unchanged and take no part in the graph."""
         ctx = cls._Node()
-        need = False
         arrays = []
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                if a._rg:
-                    need = True
-            else:
-                arrays.append(a)
-        if _device._cupy:
-            arrays = _device.on_one_device(args, arrays)
-        if need and _grad_state.enabled:
-            # one pass over the inputs: the edges to their nodes, their shapes and dtypes (to bring
-            # gradients back to them), and which of them need a gradient
+        if _grad_state.enabled:
+            # one pass over the inputs: their arrays, the edges to their nodes, their shapes and
+            # dtypes (to bring gradients back to them), and which of them need a gradient
+            need = False
             edges = []
             meta = []
             needs = []
             for a in args:
-                if isinstance(a, Tensor) and a._rg:
-                    fn = a.grad_fn
-                    if fn is not None:
-                        edges.append((fn, a._out))
-                    else:
-                        edges.append((a._acc or accumulator(a), 0))
+                if isinstance(a, Tensor):
                     d = a._data
-                    meta.append((d.shape, d.dtype))
-                    needs.append(True)
+                    arrays.append(d)
+                    if a._rg:
+                        need = True
+                        fn = a.grad_fn
+                        edges.append((fn, a._out) if fn is not None else (a._acc or accumulator(a), 0))
+                        meta.append((d.shape, d.dtype))
+                        needs.append(True)
+                        continue
                 else:
-                    edges.append(_NO_EDGE)
-                    meta.append(None)
-                    needs.append(False)
+                    arrays.append(a)
+                edges.append(_NO_EDGE)
+                meta.append(None)
+                needs.append(False)
+        else:
+            need = False
+            for a in args:
+                arrays.append(a._data if isinstance(a, Tensor) else a)
+        if _device._cupy:
+            arrays = _device.on_one_device(args, arrays)
+        if need:
             ctx.needs_input_grad = tuple(needs)
             out = cls.forward(ctx, *arrays, **options)
             ctx.next_functions = tuple(edges)
