@@ -18,6 +18,14 @@ _NON_LEAF_GRAD = (
     'the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.')
 
 
+# PyTorch names dtypes two ways in its messages: as C++ types and as ScalarTypes
+_C_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'bfloat16': 'c10::BFloat16',
+            'int64': 'long int', 'int32': 'int', 'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char',
+            'bool': 'bool'}
+_SCALAR_NAMES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'bfloat16': 'BFloat16', 'int64': 'Long',
+                 'int32': 'Int', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool'}
+
+
 class Size(tuple):
     """torch.Size: a tuple of dimensions."""
     __slots__ = ()
@@ -111,6 +119,14 @@ class Tensor:
                 raise RuntimeError(f"attempting to assign a gradient of size '{list(value._data.shape)}' to a tensor "
                                    f"of size '{list(self._data.shape)}'. Please ensure that the gradient and the "
                                    'tensor are the same size')
+            if value._data.dtype != self._data.dtype:
+                new, own = value._data.dtype.name, self._data.dtype.name
+                raise RuntimeError(f"attempting to assign a gradient with dtype '{_C_NAMES.get(new, new)}' to a tensor "
+                                   f"with grad_dtype '{_SCALAR_NAMES.get(own, own)}'. "
+                                   "The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). "
+                                   "You can set the tensor's grad_dtype attribute with a specific dtype, or None to "
+                                   'allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and '
+                                   'its gradient may break downstream systems that assume they match.')
         self._grad = value
 
     @property

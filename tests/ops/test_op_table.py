@@ -439,7 +439,24 @@ def test_dtype_conversions_carry_gradient_back_in_input_dtype():
 
 
 # ---------------------------------------------------------------- bad shapes and dtypes: PyTorch's messages
+def _assign_grad(T, dtype):
+    t = T.ones(3, requires_grad=True)
+    t.grad = T.ones(3, dtype=dtype)
+
+
+GRAD_DTYPE_TAIL = ("The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). You can set the "
+                   "tensor's grad_dtype attribute with a specific dtype, or None to allow any dtype. Set grad_dtype "
+                   'with caution. Diverging the dtypes of a tensor and its gradient may break downstream systems that '
+                   'assume they match.')
+
 ERRORS = [
+    ('grad_dtype_double', lambda T: _assign_grad(T, T.float64), RuntimeError,
+     "attempting to assign a gradient with dtype 'double' to a tensor with grad_dtype 'Float'. " + GRAD_DTYPE_TAIL),
+    ('grad_dtype_long', lambda T: _assign_grad(T, T.int64), RuntimeError,
+     "attempting to assign a gradient with dtype 'long int' to a tensor with grad_dtype 'Float'. " + GRAD_DTYPE_TAIL),
+    ('grad_size', lambda T: setattr(T.ones(3, requires_grad=True), 'grad', T.ones(2)), RuntimeError,
+     "attempting to assign a gradient of size '[2]' to a tensor of size '[3]'. Please ensure that the gradient and the "
+     'tensor are the same size'),
     ('add_shapes', lambda T: T.ones(2, 3) + T.ones(2), RuntimeError,
      'The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 1'),
     ('matmul_inner', lambda T: T.ones(2, 3) @ T.ones(2, 3), RuntimeError,
