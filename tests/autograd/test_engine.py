@@ -355,6 +355,23 @@ def test_grad_none_until_backward_then_accumulates():
     agree(run, ([2.0, 4.0], [5.0, 7.0], True))
 
 
+def test_accumulation_after_broadcast_gradients():
+    """sum/mean/expand hand back broadcast views; .grad must still take later gradients and zero_()."""
+    def run(T):
+        x = T.ones(2, 3, requires_grad=True)
+        x.sum().backward()
+        x.mean().backward()
+        x[0].sum().backward()
+        r = values(x.grad)
+        x.grad.zero_()
+        w = T.ones(3, requires_grad=True)
+        w.expand(2, 3).sum().backward()
+        w.expand(2, 3).sum().backward()
+        return r, values(x.grad), values(w.grad)
+    third = 1 + 1 / 6
+    agree(run, ([[third + 1] * 3, [third] * 3], [[0.0] * 3, [0.0] * 3], [4.0, 4.0, 4.0]), rtol=1e-6)
+
+
 def test_gradient_argument_never_becomes_grad():
     x = framework.ones(3, requires_grad=True)
     v = framework.tensor([1.0, 2.0, 3.0])
