@@ -12,7 +12,7 @@ import numpy as np
 
 from .._device import xp_of as _xp
 from .._tensor import Tensor, wrap, Size
-from .function import AccumulateGrad, accumulator, _anomaly_state
+from .function import AccumulateGrad, accumulator, grad_of, _anomaly_state
 from .grad_mode import state as _grad_state
 
 _ndarray = np.ndarray
@@ -92,7 +92,7 @@ def _accumulate_into(t, g, create_graph):
     elif create_graph or old._rg:
         t._grad = old + g
     elif old._data.__class__ is _ndarray and not old._data.flags.writeable:    # a user's read-only .grad
-        t._grad = wrap(old._data + g._data)
+        t._grad = grad_of(old._data + g._data)
     else:
         old._data += g._data
 
@@ -191,7 +191,7 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                             buf[nr] = g
                     else:
                         old = buf[nr]
-                        buf[nr] = g if old is None else old + g
+                        buf[nr] = g if old is None else old + g if create_graph else grad_of(old._data + g._data)
                 d = deps[child] - 1
                 deps[child] = d
                 if d == 0:

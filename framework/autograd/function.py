@@ -313,6 +313,18 @@ def grad_of(arr):
     return wrap(arr if arr.__class__ is _ndarray else _device.as_array(arr))
 
 
+def elementwise(formula):
+    """A backward from one formula over the incoming gradient and the saved values, written with
+    arithmetic operators only, so that it runs on Tensors when a graph is recorded (create_graph)
+    and on the bare arrays otherwise: `backward = elementwise(lambda g, out: g * out)`."""
+    def backward(ctx, g):
+        saved = ctx.saved_tensors
+        if _grad_state.enabled:
+            return formula(g, *saved)
+        return grad_of(formula(g._data, *[s._data for s in saved]))
+    return staticmethod(backward)
+
+
 def _as_output(ctx, out):
     """An output that is not an ndarray (NumPy gives scalars for 0-d inputs) as an array. If forward
     saved it, the array is saved instead, so it is still known as this op's output: its history

@@ -4,7 +4,8 @@ One forward (`xp.matmul`) and one backward serve every case: 1-D operands are li
 matrices, the products taken, and the lifted dims and broadcast batches summed away.
 """
 from .. import _device
-from ..autograd.function import Op
+from ..autograd.function import Op, grad_of
+from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor
 
 
@@ -55,6 +56,27 @@ def _dtype_error(a, b):
     return f'expected m1 and m2 to have the same dtype, but got: {_C_NAMES[da]} != {_C_NAMES[db]}'
 
 
+def _matmul_grads(g, a, b, need_a, need_b, a_nd, b_nd):
+    """MatMul's backward on arrays (no graph recorded); broadcast batch dims are summed by the engine."""
+    xp = _device.xp_of(g)
+    if a_nd == 1 and b_nd == 1:
+        return (grad_of(g * b._data) if need_a else None), (grad_of(g * a._data) if need_b else None)
+    if a_nd == 1:
+        g = g[..., None, :]
+    if b_nd == 1:
+        g = g[..., None]
+    ga = gb = None
+    if need_a:
+        bm = b._data[:, None] if b_nd == 1 else b._data
+        ga = xp.matmul(g, xp.swapaxes(bm, -1, -2))
+        ga = grad_of(ga[..., 0, :] if a_nd == 1 else ga)
+    if need_b:
+        am = a._data[None, :] if a_nd == 1 else a._data
+        gb = xp.matmul(xp.swapaxes(am, -1, -2), g)
+        gb = grad_of(gb[..., 0] if b_nd == 1 else gb)
+    return ga, gb
+
+
 class MatMul(Op):
     node_name = 'UnsafeViewBackward0'
 
@@ -79,6 +101,8 @@ class MatMul(Op):
         a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         a_nd, b_nd = ctx.nd
+        if not _grad_state.enabled:
+            return _matmul_grads(g._data, a, b, need_a, need_b, a_nd, b_nd)
         if a_nd == 1 and b_nd == 1:
             return (g * b if need_a else None), (g * a if need_b else None)
         # lift 1-D operands (and the gradient) to matrices

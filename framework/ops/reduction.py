@@ -6,7 +6,8 @@ size 1, then `expand` stretches them to the input's shape.
 import builtins as _b
 
 from .. import _dtype, _device
-from ..autograd.function import Op
+from ..autograd.function import Op, grad_of
+from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor
 
 
@@ -48,6 +49,9 @@ class Sum(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if not _grad_state.enabled:
+            x = _unreduce_array(g._data, ctx.shape, ctx.axes, ctx.keepdim)
+            return grad_of(_device.xp_of(g._data).broadcast_to(x, ctx.shape))
         return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim)
 
 
@@ -65,6 +69,9 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if not _grad_state.enabled:
+            x = _unreduce_array(g._data, ctx.shape, ctx.axes, ctx.keepdim) / _b.max(ctx.count, 1)
+            return grad_of(_device.xp_of(g._data).broadcast_to(x, ctx.shape))
         return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) / _b.max(ctx.count, 1)
 
 

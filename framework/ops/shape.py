@@ -279,6 +279,13 @@ def expand(input, *sizes):
     return as_view(Expand.apply(input, shape=target), input)
 
 
+def _sum_to_array(a, shape):
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and a.shape[i + lead] != 1)
+    out = a.sum(axis=axes, keepdims=True) if axes else a.copy()
+    return out.reshape(shape)
+
+
 class SumToSize(Op):
     """Sum a broadcast gradient back to a shape; its own backward expands again."""
     node_name = 'SumBackward1'
@@ -286,10 +293,7 @@ class SumToSize(Op):
     @staticmethod
     def forward(ctx, a, shape=()):
         ctx.in_shape = a.shape
-        lead = a.ndim - len(shape)
-        axes = tuple(range(lead)) + tuple(i + lead for i, s in enumerate(shape) if s == 1 and a.shape[i + lead] != 1)
-        out = a.sum(axis=axes, keepdims=True) if axes else a.copy()
-        return out.reshape(shape)
+        return _sum_to_array(a, shape)
 
     @staticmethod
     def backward(ctx, g):
@@ -304,6 +308,8 @@ def sum_to(input, shape):
     lead = len(shp) - len(shape)
     if lead < 0 or any(s != 1 and s != shp[i + lead] for i, s in enumerate(shape)):
         raise ValueError(f'cannot sum shape {shp} to {tuple(shape)}')
+    if not _grad_state.enabled:            # the engine's common case: no graph to record
+        return wrap(_sum_to_array(input._data, tuple(shape)))
     return SumToSize.apply(input, shape=tuple(shape))
 
 

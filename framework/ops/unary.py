@@ -3,7 +3,7 @@
 `xp` is the array module of the input (NumPy or CuPy), so one definition serves both devices.
 """
 from .. import _device
-from ..autograd.function import Op, grad_of
+from ..autograd.function import Op, elementwise, grad_of
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor, wrap
 from .promotion import operands, shapes_error
@@ -28,10 +28,7 @@ class Exp(Op):
         ctx.save_for_backward(out)
         return out
 
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx.saved_tensors
-        return g * out
+    backward = elementwise(lambda g, out: g * out)
 
 
 class Log(Op):
@@ -40,10 +37,7 @@ class Log(Op):
         ctx.save_for_backward(a)
         return _xp(a).log(a)
 
-    @staticmethod
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g / a
+    backward = elementwise(lambda g, a: g / a)
 
 
 class Sin(Op):
@@ -55,6 +49,8 @@ class Sin(Op):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
+        if not _grad_state.enabled:
+            return grad_of(g._data * _xp(a._data).cos(a._data))
         return g * cos(a)
 
 
@@ -67,6 +63,8 @@ class Cos(Op):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
+        if not _grad_state.enabled:
+            return grad_of(-g._data * _xp(a._data).sin(a._data))
         return -g * sin(a)
 
 
@@ -77,10 +75,7 @@ class Tanh(Op):
         ctx.save_for_backward(out)
         return out
 
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx.saved_tensors
-        return g * (1 - out * out)
+    backward = elementwise(lambda g, out: g * (1 - out * out))
 
 
 class Sigmoid(Op):
@@ -93,10 +88,7 @@ class Sigmoid(Op):
         ctx.save_for_backward(out)
         return out
 
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx.saved_tensors
-        return g * out * (1 - out)
+    backward = elementwise(lambda g, out: g * out * (1 - out))
 
 
 class Relu(Op):
@@ -121,10 +113,7 @@ class Sqrt(Op):
         ctx.save_for_backward(out)
         return out
 
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx.saved_tensors
-        return g / (2 * out)
+    backward = elementwise(lambda g, out: g / (2 * out))
 
 
 class Abs(Op):
@@ -238,10 +227,7 @@ class Log1p(Op):
         ctx.save_for_backward(a)
         return _xp(a).log1p(a)
 
-    @staticmethod
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g / (a + 1)
+    backward = elementwise(lambda g, a: g / (a + 1))
 
 
 class Expm1(Op):
@@ -251,10 +237,7 @@ class Expm1(Op):
         ctx.save_for_backward(out)
         return out
 
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx.saved_tensors
-        return g * (out + 1)
+    backward = elementwise(lambda g, out: g * (out + 1))
 
 
 class Log2(Op):
@@ -263,10 +246,7 @@ class Log2(Op):
         ctx.save_for_backward(a)
         return _xp(a).log2(a)
 
-    @staticmethod
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g / (a * 0.6931471805599453)
+    backward = elementwise(lambda g, a: g / (a * 0.6931471805599453))
 
 
 class Log10(Op):
@@ -275,10 +255,7 @@ class Log10(Op):
         ctx.save_for_backward(a)
         return _xp(a).log10(a)
 
-    @staticmethod
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g / (a * 2.302585092994046)
+    backward = elementwise(lambda g, a: g / (a * 2.302585092994046))
 
 
 class Rsqrt(Op):
@@ -288,10 +265,7 @@ class Rsqrt(Op):
         ctx.save_for_backward(out)
         return out
 
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx.saved_tensors
-        return g * -0.5 * out * out * out
+    backward = elementwise(lambda g, out: g * -0.5 * out * out * out)
 
 
 class Reciprocal(Op):
@@ -301,10 +275,7 @@ class Reciprocal(Op):
         ctx.save_for_backward(out)
         return out
 
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx.saved_tensors
-        return -g * out * out
+    backward = elementwise(lambda g, out: -g * out * out)
 
 
 class Tan(Op):
@@ -314,10 +285,7 @@ class Tan(Op):
         ctx.save_for_backward(out)
         return out
 
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx.saved_tensors
-        return g * (1 + out * out)
+    backward = elementwise(lambda g, out: g * (1 + out * out))
 
 
 class Atan(Op):
@@ -326,10 +294,7 @@ class Atan(Op):
         ctx.save_for_backward(a)
         return _xp(a).arctan(a)
 
-    @staticmethod
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g / (a * a + 1)
+    backward = elementwise(lambda g, a: g / (a * a + 1))
 
 
 class _Rounding(Op):
