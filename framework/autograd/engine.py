@@ -170,18 +170,20 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
                 continue
             grad_inputs = _run_node(node, grads, retain_graph)
 
-            seen = None
-            for (child, nr), g in zip(node.next_functions, grad_inputs):
+            edges = node.next_functions
+            seen = [] if len(edges) > 1 else None
+            for (child, nr), g in zip(edges, grad_inputs):
                 if child is None:
                     continue
                 if g is not None and (needed is None or child in needed):
-                    # the same Tensor object handed to two edges must not be summed into in place twice
-                    if seen is None:
-                        seen = [g]
-                    elif any(g is s for s in seen):
-                        g = g.clone() if create_graph else wrap(g._data.copy())
-                    else:
-                        seen.append(g)
+                    if seen is not None:
+                        # the same Tensor object handed to two edges must not be summed into in place twice
+                        for s in seen:
+                            if g is s:
+                                g = g.clone() if create_graph else wrap(g._data.copy())
+                                break
+                        else:
+                            seen.append(g)
                     buf = buffers.get(child)
                     if buf is None:
                         if child._n_out == 1:

@@ -4,6 +4,7 @@ Backward of a reduction broadcasts the gradient back: `_unreduce` restores the r
 size 1, then `expand` stretches them to the input's shape.
 """
 import builtins as _b
+import math as _math
 
 from .. import _dtype, _device
 from ..autograd.function import Op, grad_of
@@ -41,6 +42,17 @@ def _unreduce(g, shape, axes, keepdim):
     return g.expand(shape)
 
 
+def _spread(g, x, shape):
+    """`x` (a reduced gradient) broadcast to `shape`: copied out when small, where NumPy's
+    broadcast_to costs several times the copy, and a read-only view otherwise."""
+    xp = _device.xp_of(g)
+    if _math.prod(shape) > 16384:
+        return xp.broadcast_to(x, shape)
+    out = xp.empty(shape, dtype=g.dtype)
+    out[...] = x
+    return out
+
+
 class Sum(Op):
     @staticmethod
     def forward(ctx, a, axes=None, keepdim=False, dtype=None):
@@ -51,7 +63,7 @@ class Sum(Op):
     def backward(ctx, g):
         if not _grad_state.enabled:
             x = _unreduce_array(g._data, ctx.shape, ctx.axes, ctx.keepdim)
-            return grad_of(_device.xp_of(g._data).broadcast_to(x, ctx.shape))
+            return grad_of(_spread(g._data, x, ctx.shape))
         return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim)
 
 
@@ -71,7 +83,7 @@ class Mean(Op):
     def backward(ctx, g):
         if not _grad_state.enabled:
             x = _unreduce_array(g._data, ctx.shape, ctx.axes, ctx.keepdim) / _b.max(ctx.count, 1)
-            return grad_of(_device.xp_of(g._data).broadcast_to(x, ctx.shape))
+            return grad_of(_spread(g._data, x, ctx.shape))
         return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) / _b.max(ctx.count, 1)
 
 

@@ -2,6 +2,8 @@
 
 `xp` is the array module of the input (NumPy or CuPy), so one definition serves both devices.
 """
+import numpy as np
+
 from .. import _device
 from ..autograd.function import Op, elementwise, grad_of
 from ..autograd.grad_mode import state as _grad_state
@@ -91,19 +93,35 @@ class Sigmoid(Op):
     backward = elementwise(lambda g, out: g * out * (1 - out))
 
 
+_zeros = {}
+
+
+def _zero(a):
+    """0 as a read-only 0-d array of `a`'s dtype: NumPy compares with it about a microsecond faster
+    than with a Python 0 (CuPy takes the number)."""
+    if a.__class__ is not np.ndarray:
+        return 0
+    z = _zeros.get(a.dtype)
+    if z is None:
+        z = _zeros[a.dtype] = np.zeros((), a.dtype)
+        z.flags.writeable = False
+    return z
+
+
 class Relu(Op):
     @staticmethod
     def forward(ctx, a):
-        out = _xp(a).maximum(a, 0)
+        out = _xp(a).maximum(a, _zero(a))
         ctx.save_for_backward(out)
         return out
 
     @staticmethod
     def backward(ctx, g):
         out, = ctx.saved_tensors
+        o = out._data
         if not _grad_state.enabled:
-            return grad_of(g._data * (out._data > 0))
-        return g * wrap((out._data > 0).astype(out._data.dtype))
+            return grad_of(g._data * (o > _zero(o)))
+        return g * wrap((o > _zero(o)).astype(o.dtype))
 
 
 class Sqrt(Op):
