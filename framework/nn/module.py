@@ -31,6 +31,32 @@ def _addindent(s, n):
     return first + '\n' + '\n'.join(' ' * n + line for line in lines)
 
 
+# Bumped by every change to any module's children: `_walk` caches the tree under this number.
+_tree_version = [0]
+
+
+def _changes_tree(method):
+    def changed(self, *args, **kwargs):
+        _tree_version[0] += 1
+        return method(self, *args, **kwargs)
+    changed.__name__ = method.__name__
+    return changed
+
+
+class _Children(dict):
+    """`Module._modules`: a dict that counts its changes, however they are made (attribute
+    assignment, containers, or user code writing `_modules` directly)."""
+    __slots__ = ()
+    __setitem__ = _changes_tree(dict.__setitem__)
+    __delitem__ = _changes_tree(dict.__delitem__)
+    __ior__ = _changes_tree(dict.__ior__)
+    pop = _changes_tree(dict.pop)
+    popitem = _changes_tree(dict.popitem)
+    clear = _changes_tree(dict.clear)
+    update = _changes_tree(dict.update)
+    setdefault = _changes_tree(dict.setdefault)
+
+
 class _IncompatibleKeys(namedtuple('IncompatibleKeys', ['missing_keys', 'unexpected_keys'])):
     __slots__ = ()
 
@@ -82,7 +108,7 @@ class Module:
         d['_forward_pre_hooks_with_kwargs'] = {}
         d['_state_dict_hooks'] = OrderedDict()
         d['_load_state_dict_pre_hooks'] = OrderedDict()
-        d['_modules'] = {}
+        d['_modules'] = _Children()
 
     def forward(self, *input):
         raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required "forward" function')
@@ -198,6 +224,9 @@ class Module:
                         raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
                                         '(torch.nn.Buffer, torch.Tensor or None expected)')
                     buffers[name] = value
+                elif name == '_modules':
+                    _tree_version[0] += 1
+                    d[name] = _Children(value)
                 else:
                     object.__setattr__(self, name, value)
 
@@ -369,7 +398,12 @@ class Module:
                 stack.extend(reversed([(dot + name, m) for name, m in subs.items() if m is not None]))
 
     def _walk(self):
-        """The modules of `named_modules()`, in its order, as a list."""
+        """The modules of `named_modules()`, in its order (optimizers and zero_grad walk the tree
+        every step: the list is kept until any module's children change)."""
+        d = self.__dict__
+        cached = d.get('_walk_cache')
+        if cached is not None and cached[0] == _tree_version[0]:
+            return (self,) + cached[1]
         out, memo, stack = [], set(), [self]
         while stack:
             module = stack.pop()
@@ -379,6 +413,8 @@ class Module:
                 subs = module._modules
                 if subs:
                     stack.extend(reversed([m for m in subs.values() if m is not None]))
+        # the cache keeps the descendants only: a module holding itself would be a reference cycle
+        d['_walk_cache'] = (_tree_version[0], tuple(out[1:]))
         return out
 
     # ---------------------------------------------------------------- modes and gradients
@@ -588,10 +624,14 @@ class Module:
         return main + ')'
 
     def __getstate__(self):
-        return self.__dict__.copy()
+        state = self.__dict__.copy()
+        state.pop('_walk_cache', None)
+        return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        if not isinstance(self.__dict__.get('_modules'), (_Children, type(None))):
+            self.__dict__['_modules'] = _Children(self.__dict__['_modules'])
 
 
 def _zero(p, g, set_to_none):

@@ -313,3 +313,34 @@ def test_custom_module_with_parameter_and_buffer():
     assert m.s.grad.item() == 3.0
     with pytest.raises(NotImplementedError, match='missing the required "forward" function'):
         nn.Module()(1)
+
+
+def test_parameters_follow_every_change_of_the_tree():
+    """parameters() and zero_grad() walk a cached module list: any change of any module's children must show."""
+    import gc
+    import weakref
+    inner = nn.Sequential(nn.Linear(1, 1))
+    outer = nn.Sequential(inner, nn.ReLU())
+    counts = [len(list(outer.parameters()))]
+    inner.append(nn.Linear(1, 2))                  # a grandchild added after the walk was cached
+    counts.append(len(list(outer.parameters())))
+    inner._modules['9'] = nn.Linear(2, 3)          # written into the dict directly
+    counts.append(len(list(outer.parameters())))
+    del inner[0]
+    counts.append(len(list(outer.parameters())))
+    outer[1] = nn.Linear(3, 1)
+    counts.append(len(list(outer.parameters())))
+    inner._modules.popitem()
+    counts.append(len(list(outer.parameters())))
+    assert counts == [2, 4, 6, 4, 6, 4]
+    twin = copy.deepcopy(outer)
+    assert [tuple(p.shape) for p in twin.parameters()] == [tuple(p.shape) for p in outer.parameters()]
+    assert all(p is not q for p, q in zip(twin.parameters(), outer.parameters()))
+    gc.disable()
+    try:
+        ref = weakref.ref(outer)
+        outer.zero_grad()
+        del outer
+        assert ref() is None                       # the cache holds no cycle
+    finally:
+        gc.enable()
