@@ -122,9 +122,8 @@ def _cast_error(self, result_dtype):
 
 def apply_inplace(self, out_of_place, ufunc_name, other=None, *, nargs=2):
     """Run `out_of_place(self, other)` in place on self (see module docstring)."""
-    other_rg = isinstance(other, Tensor) and other._rg
-    grad = _grad_state.enabled and (self._rg or other_rg)
-    if check_inplace(self, grad):
+    grad = _grad_state.enabled and (self._rg or (isinstance(other, Tensor) and other._rg))
+    if grad and check_inplace(self, grad):
         return on_view(self, (lambda v: out_of_place(v, other)) if nargs == 2 else out_of_place)
     arr = self._data
     if not grad:
@@ -134,10 +133,10 @@ def apply_inplace(self, out_of_place, ufunc_name, other=None, *, nargs=2):
             if _device._cupy and isinstance(other, Tensor):
                 o = _device.on_one_device((self, other), (arr, o))[1]
             try:
-                if nargs == 2:
-                    getattr(xp, ufunc_name)(arr, o, out=arr, casting='same_kind')
+                if nargs == 2:          # (casting='same_kind' is the ufuncs' default)
+                    getattr(xp, ufunc_name)(arr, o, out=arr)
                 else:
-                    getattr(xp, ufunc_name)(arr, out=arr, casting='same_kind')
+                    getattr(xp, ufunc_name)(arr, out=arr)
             except TypeError:          # NumPy's casting error: e.g. a float result into an int tensor
                 from .._dtype import result_type
                 raise _cast_error(self, result_type(self, other).np if nargs == 2 else arr.dtype) from None
