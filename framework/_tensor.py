@@ -427,6 +427,18 @@ def wrap(arr, _new=object.__new__, _cls=Tensor):
     return t
 
 
+def clear_grad(p, g, set_to_none):
+    """zero_grad (Module's and Optimizer's) for one tensor whose .grad is `g` (not None)."""
+    if set_to_none:
+        p._grad = None
+    else:
+        if g.grad_fn is not None:
+            g.detach_()
+        else:
+            g.requires_grad_(False)
+        g.zero_()
+
+
 def _new_vc(t):
     vc = t._vc = [0]
     return vc

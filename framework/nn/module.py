@@ -8,7 +8,7 @@ dicts `_parameters`, `_modules` or `_buffers` (insertion order is the order of `
 from collections import OrderedDict, namedtuple
 import itertools
 
-from .._tensor import Tensor
+from .._tensor import Tensor, clear_grad
 from .. import _dtype, _device
 from ..autograd.grad_mode import no_grad
 from .parameter import Parameter, Buffer
@@ -439,7 +439,7 @@ class Module:
             for p in m._parameters.values():
                 g = None if p is None else p._grad
                 if g is not None:
-                    _zero(p, g, set_to_none)
+                    clear_grad(p, g, set_to_none)
 
     # ---------------------------------------------------------------- conversion
     def _apply(self, fn, recurse=True):
@@ -633,14 +633,3 @@ class Module:
         if not isinstance(self.__dict__.get('_modules'), (_Children, type(None))):
             self.__dict__['_modules'] = _Children(self.__dict__['_modules'])
 
-
-def _zero(p, g, set_to_none):
-    """zero_grad for one parameter whose .grad is `g` (not None)."""
-    if set_to_none:
-        p._grad = None
-    else:
-        if g.grad_fn is not None:
-            g.detach_()
-        else:
-            g.requires_grad_(False)
-        g.zero_()

@@ -7,7 +7,7 @@ from collections import defaultdict, OrderedDict
 import copy
 import itertools
 
-from .._tensor import Tensor, wrap
+from .._tensor import Tensor, clear_grad, wrap
 from ..autograd.grad_mode import enable_grad
 from ..nn.module import _typename
 
@@ -124,17 +124,9 @@ class Optimizer:
     def zero_grad(self, set_to_none=True):
         for group in self.param_groups:
             for p in group['params']:
-                g = p.grad
-                if g is None:
-                    continue
-                if set_to_none:
-                    p.grad = None
-                else:
-                    if g.grad_fn is not None:
-                        g.detach_()
-                    else:
-                        g.requires_grad_(False)
-                    g.zero_()
+                g = p._grad
+                if g is not None:
+                    clear_grad(p, g, set_to_none)
 
     def step(self, closure=None):
         raise NotImplementedError
