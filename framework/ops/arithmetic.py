@@ -212,13 +212,13 @@ def add(input, other, *, alpha=1, out=None):
 def sub(input, other, *, alpha=1, out=None):
     if alpha != 1:
         other = _times_alpha(input, other, alpha)
-    return Sub.apply(*operands(input, other))
+    return Sub.apply(*operands(input, other, subtract=True))
 
 
 def rsub(input, other, *, alpha=1):
     if alpha != 1:
         input = _times_alpha(other, input, alpha)
-    a, b = operands(input, other)
+    a, b = operands(input, other, subtract=True)
     if isinstance(b, Tensor):
         return Rsub.apply(a, b)
     return RsubScalar.apply(a, other=b)

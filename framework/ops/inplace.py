@@ -13,6 +13,7 @@ from .. import _device
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor, wrap
 from .arithmetic import add, sub, mul, div, pow, neg
+from .promotion import SUB_BOOL, is_bool
 
 LEAF_MESSAGE = 'a leaf Variable that requires grad is being used in an in-place operation.'
 
@@ -200,6 +201,8 @@ def add_(self, other, *, alpha=1):
 
 
 def sub_(self, other, *, alpha=1):
+    if is_bool(other) or self._data.dtype.kind == 'b':
+        raise RuntimeError(SUB_BOOL)
     if alpha != 1:
         other = other * alpha
     return apply_inplace(self, sub, 'subtract', other)

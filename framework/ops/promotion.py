@@ -10,7 +10,15 @@ from .. import _dtype
 from .._tensor import Tensor, wrap
 
 
-def operands(a, b, true_divide=False):
+SUB_BOOL = ('Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, '
+            'use the `~` or `logical_not()` operator instead.')
+
+
+def is_bool(x):
+    return x.__class__ is bool or (isinstance(x, Tensor) and x._data.dtype.kind == 'b')
+
+
+def operands(a, b, true_divide=False, subtract=False):
     if isinstance(a, Tensor):
         ad = a._data.dtype
         if isinstance(b, Tensor):
@@ -22,6 +30,8 @@ def operands(a, b, true_divide=False):
         elif b.__class__ is int:
             if ad.kind == 'f' or (ad.kind in 'iu' and not true_divide):
                 return a, b
+    if subtract and (is_bool(a) or is_bool(b)):     # (two bool tensors fail later, with their own message)
+        raise RuntimeError(SUB_BOOL)
     a = _as_tensor_or_scalar(a)
     b = _as_tensor_or_scalar(b)
     target = _dtype.result_type(a, b)

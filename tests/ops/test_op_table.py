@@ -449,7 +449,16 @@ GRAD_DTYPE_TAIL = ("The gradient must match the tensor's grad_dtype (defaults to
                    'with caution. Diverging the dtypes of a tensor and its gradient may break downstream systems that '
                    'assume they match.')
 
+SUB_BOOL = ('Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, '
+            'use the `~` or `logical_not()` operator instead.')
+
 ERRORS = [
+    ('sub_float_bool', lambda T: T.ones(3) - T.tensor([True, False, True]), RuntimeError, SUB_BOOL),
+    ('sub_bool_float', lambda T: T.tensor([True]) - T.ones(3), RuntimeError, SUB_BOOL),
+    ('sub_python_bool', lambda T: T.ones(3) - True, RuntimeError, SUB_BOOL),
+    ('rsub_python_bool', lambda T: True - T.ones(3), RuntimeError, SUB_BOOL),
+    ('sub_int_bool', lambda T: T.tensor([1, 2]) - T.tensor([True, False]), RuntimeError, SUB_BOOL),
+    ('sub_inplace_bool', lambda T: T.ones(3).sub_(T.tensor([True, False, True])), RuntimeError, SUB_BOOL),
     ('grad_dtype_double', lambda T: _assign_grad(T, T.float64), RuntimeError,
      "attempting to assign a gradient with dtype 'double' to a tensor with grad_dtype 'Float'. " + GRAD_DTYPE_TAIL),
     ('grad_dtype_long', lambda T: _assign_grad(T, T.int64), RuntimeError,
