@@ -10,10 +10,10 @@ import warnings
 import numpy as np
 
 from .. import _device
-from .._tensor import wrap
+from .._tensor import _SCALAR_NAMES, wrap
 from ..autograd.function import Op
 from ..autograd.grad_mode import state as _grad_state
-from .promotion import operands
+from .promotion import broadcast_message, operands
 
 _REDUCTIONS = ('none', 'mean', 'sum')
 
@@ -272,12 +272,23 @@ def _bce_logits_raw(xp, x, y, pw):
     return (1 - y) * x + (sp if pw is None else ((pw - 1) * y + 1) * sp)
 
 
+def _scalar_name(t):
+    return _SCALAR_NAMES.get(t._data.dtype.name, t._data.dtype.name)
+
+
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction='mean', pos_weight=None):
     reduction = _legacy(size_average, reduce, reduction)
     if target._data.shape != input._data.shape:
         raise ValueError(f'Target size ({_size(target._data.shape)}) must be the same as input size '
                          f'({_size(input._data.shape)})')
+    if target._data.dtype.kind in 'biu':
+        raise RuntimeError(f"result type {_scalar_name(input)} can't be cast to the desired output type "
+                           f'{_scalar_name(target)}')
+    if pos_weight is not None and pos_weight._data.shape != input._data.shape[-1:]:
+        message = broadcast_message(pos_weight._data.shape, input._data.shape)
+        if message:
+            raise RuntimeError(message)
     return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction=_reduction(reduction))
 
 
@@ -345,6 +356,8 @@ def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=N
     if target._data.shape != input._data.shape:
         raise ValueError(f'Using a target size ({_size(target._data.shape)}) that is different to the input size '
                          f'({_size(input._data.shape)}) is deprecated. Please ensure they have the same size.')
+    if target._data.dtype != input._data.dtype:
+        raise RuntimeError(f'Found dtype {_scalar_name(target)} but expected {_scalar_name(input)}')
     if weight is not None and weight._data.shape != input._data.shape:
         weight = weight.expand(input._data.shape)
     return BinaryCrossEntropy.apply(input, target, weight, reduction=_reduction(reduction))

@@ -453,6 +453,17 @@ SUB_BOOL = ('Subtraction, the `-` operator, with a bool tensor is not supported.
             'use the `~` or `logical_not()` operator instead.')
 
 ERRORS = [
+    ('bce_logits_int_target', lambda T: T.nn.functional.binary_cross_entropy_with_logits(
+        T.zeros(3), T.tensor([1, 0, 1])), RuntimeError,
+     "result type Float can't be cast to the desired output type Long"),
+    ('bce_logits_pos_weight', lambda T: T.nn.functional.binary_cross_entropy_with_logits(
+        T.zeros(2, 3), T.ones(2, 3), pos_weight=T.ones(2)), RuntimeError,
+     'The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 1'),
+    ('bce_int_target', lambda T: T.nn.functional.binary_cross_entropy(T.full((3,), 0.5), T.tensor([1, 0, 1])),
+     RuntimeError, 'Found dtype Long but expected Float'),
+    ('bce_double_target', lambda T: T.nn.functional.binary_cross_entropy(
+        T.full((3,), 0.5), T.tensor([1.0, 0, 1], dtype=T.float64)), RuntimeError,
+     'Found dtype Double but expected Float'),
     ('sub_float_bool', lambda T: T.ones(3) - T.tensor([True, False, True]), RuntimeError, SUB_BOOL),
     ('sub_bool_float', lambda T: T.tensor([True]) - T.ones(3), RuntimeError, SUB_BOOL),
     ('sub_python_bool', lambda T: T.ones(3) - True, RuntimeError, SUB_BOOL),
