@@ -367,9 +367,13 @@ def test_accumulation_after_broadcast_gradients():
         w = T.ones(3, requires_grad=True)
         w.expand(2, 3).sum().backward()
         w.expand(2, 3).sum().backward()
-        return r, values(x.grad), values(w.grad)
+        big = T.ones(130, 130, requires_grad=True)      # past the size where sum's gradient stays a view
+        big.sum().backward()
+        (big * 2).mean(0).sum().backward()
+        big.grad.mul_(2)
+        return r, values(x.grad), values(w.grad), sorted(set(values(big.grad.flatten())))
     third = 1 + 1 / 6
-    agree(run, ([[third + 1] * 3, [third] * 3], [[0.0] * 3, [0.0] * 3], [4.0, 4.0, 4.0]), rtol=1e-6)
+    agree(run, ([[third + 1] * 3, [third] * 3], [[0.0] * 3, [0.0] * 3], [4.0, 4.0, 4.0], [2 + 4 / 130]), rtol=1e-6)
 
 
 def test_gradient_argument_never_becomes_grad():
