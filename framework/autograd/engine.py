@@ -80,15 +80,12 @@ def _accumulate_into(t, g, create_graph):
     """`.grad += g` with PyTorch's rules: in place normally, out of place when building a graph."""
     old = t._grad
     if old is None:
-        if create_graph:
-            t._grad = g
-            return
         d = g._data
         if not (d.flags.c_contiguous and (d.__class__ is not _ndarray or d.flags.writeable)):
             # a broadcast view (the gradient of sum) or a read-only array: .grad gets memory of its
             # own, as PyTorch's AccumulateGrad clones, so later backwards can add into it in place
-            g = wrap(d.copy())
-        t._grad = g.detach() if g._rg else g
+            g = g.clone() if create_graph else wrap(d.copy())
+        t._grad = g if create_graph else (g.detach() if g._rg else g)
     elif create_graph or old._rg:
         t._grad = old + g
     elif old._data.__class__ is _ndarray and not old._data.flags.writeable:    # a user's read-only .grad

@@ -376,6 +376,17 @@ def test_accumulation_after_broadcast_gradients():
     agree(run, ([[third + 1] * 3, [third] * 3], [[0.0] * 3, [0.0] * 3], [4.0, 4.0, 4.0], [2 + 4 / 130]), rtol=1e-6)
 
 
+def test_broadcast_gradient_under_create_graph_can_be_zeroed():
+    def run(T):
+        y = T.ones(2, 3, requires_grad=True)
+        y.sum().backward(create_graph=True)
+        first = values(y.grad)
+        y.grad.detach_()
+        y.grad.zero_()
+        return first, values(y.grad), y.grad.is_contiguous()
+    agree(run, ([[1.0] * 3] * 2, [[0.0] * 3] * 2, True))
+
+
 def test_gradient_argument_never_becomes_grad():
     x = framework.ones(3, requires_grad=True)
     v = framework.tensor([1.0, 2.0, 3.0])
