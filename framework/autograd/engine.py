@@ -10,9 +10,9 @@ With `create_graph=True` grad mode is on while backward formulas run, so they re
 """
 import numpy as np
 
-from .._device import xp_of as _xp
+from .._device import CPU, move, xp_of as _xp
 from .._tensor import Tensor, wrap, Size
-from .function import AccumulateGrad, accumulator, grad_of, _anomaly_state
+from .function import AccumulateGrad, HostInput, accumulator, grad_of, _anomaly_state
 from .grad_mode import state as _grad_state
 
 _ndarray = np.ndarray
@@ -279,13 +279,15 @@ def _run_node(node, grads, retain_graph):
                 raise TypeError(f'function {type(node).__name__} returned a gradient of type {type(g).__name__} '
                                 f'at index {i}, expected a Tensor')
             d = g._data
-            if d.shape != m[0] or (d.dtype is not m[1] and d.dtype != m[1]):
+            if d.shape != m[0] or (d.dtype is not m[1] and d.dtype != m[1]) or m.__class__ is not tuple:
                 if fixed is None:
                     fixed = list(out)
                 if d.shape != m[0]:
                     g = _reduce_to(node, i, g, m[0])
                 if g._data.dtype != m[1]:
                     g = g.to(m[1])
+                if m.__class__ is HostInput and g._data.__class__ is not _ndarray:
+                    g = wrap(move(g._data, CPU))            # a 0-d CPU tensor's gradient stays on the CPU
                 fixed[i] = g
         i += 1
     if fixed is not None:

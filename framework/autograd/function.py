@@ -267,7 +267,11 @@ class Op(Function):
             for a in args:
                 arrays.append(a._data if isinstance(a, Tensor) else a)
         if _device._cupy:
-            arrays = _device.on_one_device(args, arrays)
+            moved = _device.on_one_device(args, arrays)
+            if moved is not arrays:
+                if need:        # 0-d CPU inputs moved to the GPU: their gradients go back to the CPU
+                    meta = [m if m is None or moved[i] is arrays[i] else HostInput(m) for i, m in enumerate(meta)]
+                arrays = moved
         if need:
             ctx.needs_input_grad = tuple(needs)
             out = cls.forward(ctx, *arrays, **options)
@@ -299,6 +303,11 @@ class Op(Function):
 
 
 _NO_EDGE = (None, 0)
+
+
+class HostInput(tuple):
+    """An input's (shape, dtype) in a node's `_meta`, for a 0-d CPU tensor that joined a GPU op."""
+    __slots__ = ()
 
 
 # Backward formulas may skip the Tensor ops when no graph is recorded (grad mode off while the

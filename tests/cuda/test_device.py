@@ -187,6 +187,15 @@ def test_cpu_scalar_tensor_joins_device_ops(cuda):
     assert y.is_cuda and y.tolist() == [2.0] * 3 and x.grad.tolist() == [3.0] * 3
 
 
+def test_cpu_scalar_leaf_keeps_its_gradient_on_the_cpu(cuda):
+    # PyTorch: a 0-d CPU tensor that took part in a CUDA op gets its .grad on the CPU
+    s = framework.tensor(2.0, requires_grad=True)
+    x = framework.ones(3, device='cuda', requires_grad=True)
+    ((x * s) + s).sum().backward()
+    assert not s.grad.is_cuda and s.grad.item() == 6.0
+    assert x.grad.is_cuda and x.grad.tolist() == [2.0] * 3
+
+
 def test_inplace_and_where_mixing_devices_raise(cuda):
     msg = 'Expected all tensors to be on the same device, but found at least two devices, cuda:0 and cpu!'
     a = framework.ones(3, device='cuda')
