@@ -376,6 +376,7 @@ def test_accumulation_after_broadcast_gradients():
     agree(run, ([[third + 1] * 3, [third] * 3], [[0.0] * 3, [0.0] * 3], [4.0, 4.0, 4.0], [2 + 4 / 130]), rtol=1e-6)
 
 
+@pytest.mark.filterwarnings('ignore:Using backward\\(\\) with create_graph=True')     # torch's own
 def test_broadcast_gradient_under_create_graph_can_be_zeroed():
     def run(T):
         y = T.ones(2, 3, requires_grad=True)
