@@ -85,6 +85,19 @@ class Node:
 
     saved_variables = saved_tensors
 
+    def saved_arrays(self):
+        """What forward saved, as bare arrays (numbers and None as they are), version-checked like
+        `saved_tensors`: for backward formulas that record nothing (grad mode off)."""
+        saved = self._saved
+        if saved is None:
+            raise RuntimeError(SECOND_BACKWARD)
+        out = []
+        for kind, obj, vc, version in saved:
+            if vc is not None and vc[0] != version:
+                raise RuntimeError(_modified_message(self, obj, kind, vc[0], version))
+            out.append(obj._data if kind == _INPUT else obj[0] if kind == _OUTPUT else obj)
+        return out
+
     # ---- graph inspection, as in PyTorch ----
     def name(self):
         return type(self).__name__
@@ -312,11 +325,6 @@ class HostInput(tuple):
 
 # Backward formulas may skip the Tensor ops when no graph is recorded (grad mode off while the
 # engine runs without create_graph): they compute on arrays and wrap the result once.
-def array_of(x):
-    """The array behind a saved Tensor; numbers pass through."""
-    return x._data if isinstance(x, Tensor) else x
-
-
 def grad_of(arr):
     """An array result as a gradient Tensor (NumPy gives scalars for 0-d operands)."""
     return wrap(arr if arr.__class__ is _ndarray else _device.as_array(arr))
@@ -327,10 +335,9 @@ def elementwise(formula):
     arithmetic operators only, so that it runs on Tensors when a graph is recorded (create_graph)
     and on the bare arrays otherwise: `backward = elementwise(lambda g, out: g * out)`."""
     def backward(ctx, g):
-        saved = ctx.saved_tensors
         if _grad_state.enabled:
-            return formula(g, *saved)
-        return grad_of(formula(g._data, *[s._data for s in saved]))
+            return formula(g, *ctx.saved_tensors)
+        return grad_of(formula(g._data, *ctx.saved_arrays()))
     return staticmethod(backward)
 
 

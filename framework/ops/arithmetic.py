@@ -5,7 +5,7 @@ to each input's shape in one place (`sum_to`), so no op repeats that logic.
 """
 import math
 
-from ..autograd.function import Op, array_of, grad_of
+from ..autograd.function import Op, grad_of
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor
 from .promotion import operands, shapes_error
@@ -82,11 +82,12 @@ class Mul(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         if not _grad_state.enabled:
+            a, b = ctx.saved_arrays()
             gd = g._data
-            return (grad_of(gd * array_of(b)) if need_a else None), (grad_of(gd * array_of(a)) if need_b else None)
+            return (grad_of(gd * b) if need_a else None), (grad_of(gd * a) if need_b else None)
+        a, b = ctx.saved_tensors
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
@@ -103,11 +104,12 @@ class Div(Op):
 
     @staticmethod
     def backward(ctx, g):
-        a, b = ctx.saved_tensors
         need_a, need_b = ctx.needs_input_grad
         if not _grad_state.enabled:
-            gd, bd = g._data, array_of(b)
-            return (grad_of(gd / bd) if need_a else None), (grad_of(-gd * array_of(a) / (bd * bd)) if need_b else None)
+            a, b = ctx.saved_arrays()
+            gd = g._data
+            return (grad_of(gd / b) if need_a else None), (grad_of(-gd * a / (b * b)) if need_b else None)
+        a, b = ctx.saved_tensors
         ga = g / b if need_a else None
         gb = -g * a / (b * b) if need_b else None
         return ga, gb

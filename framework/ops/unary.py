@@ -117,10 +117,10 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, g):
-        out, = ctx.saved_tensors
-        o = out._data
         if not _grad_state.enabled:
+            o, = ctx.saved_arrays()
             return grad_of(g._data * (o > _zero(o)))
+        o = ctx.saved_tensors[0]._data
         return g * wrap((o > _zero(o)).astype(o.dtype))
 
 
