@@ -41,18 +41,23 @@ def _root_grad(i, t, g, create_graph):
 
 
 def _count_dependencies(roots):
+    """How many edges point at each node reachable from the roots (roots count only edges from others)."""
     deps = {}
-    seen = set(roots)
     stack = list(roots)
+    # a root met again as another root's child must not be walked twice (a DAG's single root never is)
+    others = set(roots) if len(roots) > 1 else ()
     while stack:
         node = stack.pop()
         for child, _ in node.next_functions:
             if child is None:
                 continue
-            deps[child] = deps.get(child, 0) + 1
-            if child not in seen:
-                seen.add(child)
-                stack.append(child)
+            n = deps.get(child)
+            if n is None:
+                deps[child] = 1
+                if child not in others:
+                    stack.append(child)
+            else:
+                deps[child] = n + 1
     return deps
 
 
