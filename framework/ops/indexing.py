@@ -123,6 +123,8 @@ def _scatter_add(xp, out, idx, g):
 
 
 def getitem(input, idx):
+    if idx.__class__ is slice:          # x[a:b], the batching loop's index: nothing to convert or check
+        return as_view(Slice.apply(input, idx=idx), input)
     xp = _device.xp_of(input._data)
     idx = convert_index(idx, xp)
     if _is_basic(idx):
