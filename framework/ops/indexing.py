@@ -49,7 +49,7 @@ def _is_basic(idx):
 
 
 def _check_bounds(shape, idx):
-    """PyTorch's IndexError text for an int out of range."""
+    """PyTorch's IndexError text for an int out of range, or more indices than dimensions."""
     items = idx if isinstance(idx, tuple) else (idx,)
     dim = 0
     for i in items:
@@ -58,6 +58,9 @@ def _check_bounds(shape, idx):
         if i is Ellipsis:
             dim = len(shape) - sum(1 for j in items if j is not None and j is not Ellipsis) + dim
             continue
+        if i.__class__ is slice and dim >= len(shape):
+            raise IndexError('slice() cannot be applied to a 0-dim tensor.' if not shape else
+                             f'too many indices for tensor of dimension {len(shape)}')
         if isinstance(i, int) and not isinstance(i, bool):
             if dim >= len(shape):
                 raise IndexError(f'too many indices for tensor of dimension {len(shape)}')
@@ -122,9 +125,18 @@ def _scatter_add(xp, out, idx, g):
         cupyx.scatter_add(out, idx, g)
 
 
+def _all_slices(idx, ndim):
+    if not 0 < len(idx) <= ndim:
+        return False
+    for i in idx:
+        if i.__class__ is not slice:
+            return False
+    return True
+
+
 def getitem(input, idx):
-    if idx.__class__ is slice:          # x[a:b], the batching loop's index: nothing to convert or check
-        return as_view(Slice.apply(input, idx=idx), input)
+    if (idx.__class__ is slice and input._data.ndim) or (idx.__class__ is tuple and _all_slices(idx, input._data.ndim)):
+        return as_view(Slice.apply(input, idx=idx), input)      # x[a:b], x[:, :k]: nothing to convert or check
     xp = _device.xp_of(input._data)
     idx = convert_index(idx, xp)
     if _is_basic(idx):

@@ -464,6 +464,9 @@ ERRORS = [
     ('bce_double_target', lambda T: T.nn.functional.binary_cross_entropy(
         T.full((3,), 0.5), T.tensor([1.0, 0, 1], dtype=T.float64)), RuntimeError,
      'Found dtype Double but expected Float'),
+    ('index_too_many_slices', lambda T: T.ones(2, 3, 4)[:, :, :, :], IndexError,
+     'too many indices for tensor of dimension 3'),
+    ('index_slice_0d', lambda T: T.tensor(3.0)[:], IndexError, 'slice() cannot be applied to a 0-dim tensor.'),
     ('sub_float_bool', lambda T: T.ones(3) - T.tensor([True, False, True]), RuntimeError, SUB_BOOL),
     ('sub_bool_float', lambda T: T.tensor([True]) - T.ones(3), RuntimeError, SUB_BOOL),
     ('sub_python_bool', lambda T: T.ones(3) - True, RuntimeError, SUB_BOOL),
