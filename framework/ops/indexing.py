@@ -8,7 +8,7 @@ zeroed to the old history and `g[idx]` to `v`.
 import numpy as np
 
 from .. import _device
-from ..autograd.function import Op, _edge
+from ..autograd.function import Op, _edge, grad_of
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor, wrap
 from .inplace import check_inplace, bump_version, on_view, refresh_views, VIEW_OF_LEAF_MESSAGE
@@ -79,6 +79,8 @@ class Index(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if not _grad_state.enabled:         # no graph to record: scatter on arrays
+            return grad_of(_index_grad(g._data, ctx.idx, ctx.shape))
         return IndexGrad.apply(g, idx=ctx.idx, shape=ctx.shape)
 
 
@@ -98,17 +100,21 @@ class IndexGrad(Op):
     @staticmethod
     def forward(ctx, g, idx=None, shape=()):
         ctx.idx = idx
-        xp = _device.xp_of(g)
-        out = xp.zeros(shape, dtype=g.dtype)
-        if _is_basic(idx) or _only_bool(idx):
-            out[idx] = g
-        else:
-            _scatter_add(xp, out, idx, g)
-        return out
+        return _index_grad(g, idx, shape)
 
     @staticmethod
     def backward(ctx, gg):
         return getitem(gg, ctx.idx)
+
+
+def _index_grad(g, idx, shape):
+    xp = _device.xp_of(g)
+    out = xp.zeros(shape, dtype=g.dtype)
+    if _is_basic(idx) or _only_bool(idx):
+        out[idx] = g
+    else:
+        _scatter_add(xp, out, idx, g)
+    return out
 
 
 def _only_bool(idx):
