@@ -132,6 +132,8 @@ class Unsqueeze(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if not _grad_state.enabled:
+            return wrap(g._data.reshape(g._data.shape[:ctx.dim] + g._data.shape[ctx.dim + 1:]))
         return squeeze(g, ctx.dim)
 
 
@@ -187,6 +189,8 @@ class Transpose(Op):
 
     @staticmethod
     def backward(ctx, g):
+        if not _grad_state.enabled:
+            return wrap(g._data.swapaxes(ctx.d0, ctx.d1))
         return transpose(g, ctx.d0, ctx.d1)
 
 
@@ -197,7 +201,7 @@ class T(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return t(g)
+        return wrap(g._data.T) if not _grad_state.enabled else t(g)
 
 
 def transpose(input, dim0, dim1):
@@ -225,6 +229,8 @@ class Permute(Op):
         inv = [0] * len(ctx.dims)
         for i, d in enumerate(ctx.dims):
             inv[d] = i
+        if not _grad_state.enabled:
+            return wrap(g._data.transpose(inv))
         return permute(g, *inv)
 
 
