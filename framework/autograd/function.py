@@ -57,15 +57,20 @@ class Node:
     def set_materialize_grads(self, value):
         self.materialize_grads = value
 
-    @property
-    def saved_tensors(self):
+    def _checked(self):
+        """The saved entries, once none has been freed by backward or changed in place since forward."""
         saved = self._saved
         if saved is None:
             raise RuntimeError(SECOND_BACKWARD)
-        out = []
         for kind, obj, vc, version in saved:
             if vc is not None and vc[0] != version:
                 raise RuntimeError(_modified_message(self, obj, kind, vc[0], version))
+        return saved
+
+    @property
+    def saved_tensors(self):
+        out = []
+        for kind, obj, _, _ in self._checked():
             if kind == _INPUT:
                 out.append(obj)
             elif kind == _OUTPUT:
@@ -88,15 +93,8 @@ class Node:
     def saved_arrays(self):
         """What forward saved, as bare arrays (numbers and None as they are), version-checked like
         `saved_tensors`: for backward formulas that record nothing (grad mode off)."""
-        saved = self._saved
-        if saved is None:
-            raise RuntimeError(SECOND_BACKWARD)
-        out = []
-        for kind, obj, vc, version in saved:
-            if vc is not None and vc[0] != version:
-                raise RuntimeError(_modified_message(self, obj, kind, vc[0], version))
-            out.append(obj._data if kind == _INPUT else obj[0] if kind == _OUTPUT else obj)
-        return out
+        return [obj._data if kind == _INPUT else obj[0] if kind == _OUTPUT else obj
+                for kind, obj, _, _ in self._checked()]
 
     # ---- graph inspection, as in PyTorch ----
     def name(self):
