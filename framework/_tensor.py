@@ -501,6 +501,7 @@ _methods = {
     '__getitem__': _ix.getitem, '__setitem__': _ix.setitem,
     # arithmetic
     'add': _ar.add, 'sub': _ar.sub, 'mul': _ar.mul, 'div': _ar.div, 'pow': _ar.pow, 'neg': _ar.neg,
+    'float_power': _ar.float_power, 'float_power_': _ip.float_power_,
     'subtract': _ar.sub, 'multiply': _ar.mul, 'divide': _ar.div, 'true_divide': _ar.div, 'negative': _ar.neg,
     'floor_divide': _un.floor_divide, 'remainder': _un.remainder, 'fmod': _un.fmod,
     'bitwise_and': _cmp.bitwise_and, 'bitwise_or': _cmp.bitwise_or, 'bitwise_xor': _cmp.bitwise_xor,

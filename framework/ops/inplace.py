@@ -12,7 +12,7 @@ import numpy as np
 from .. import _device
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor, wrap
-from .arithmetic import add, sub, mul, div, pow, neg
+from .arithmetic import add, sub, mul, div, pow, neg, float_power
 from .promotion import SUB_BOOL, is_bool
 
 LEAF_MESSAGE = 'a leaf Variable that requires grad is being used in an in-place operation.'
@@ -220,6 +220,15 @@ def div_(self, other, *, rounding_mode=None):
 
 def pow_(self, exponent):
     return apply_inplace(self, pow, None, exponent)
+
+
+def float_power_(self, exponent):
+    if self._data.dtype.name != 'float64':
+        from .._tensor import _SCALAR_NAMES
+        name = _SCALAR_NAMES.get(self._data.dtype.name, self._data.dtype.name)
+        raise RuntimeError(f"the base given to float_power_ has dtype {name} but the "
+                           f"operation's result requires dtype Double")
+    return apply_inplace(self, float_power, None, exponent)
 
 
 def neg_(self):

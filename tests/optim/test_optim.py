@@ -194,7 +194,7 @@ def test_optimizer_state_dict_round_trip(cls, kw):
         oa.step()
         ob.step()
     for pa, pb in zip(a, b):
-        assert np.array_equal(pa.detach().numpy(), pb.detach().numpy())
+        assert np.array_equal(pa.detach().numpy(), pb.detach().numpy())   # exact: same steps, one process
     # loaded state is a copy, not shared
     first = next(iter(oa.state.values()))
     second = next(iter(ob.state.values()))
