@@ -26,7 +26,7 @@ SHORT = {
     'sin_cubic_fast': ['train.steps=300'],
     'mlp': ['train.epochs=3', 'train.log_every=3'],
     'classify': ['train.epochs=2', 'train.log_every=10', 'train.checkpoint_every=10'],
-    'digits_cnn': ['train.steps=4', 'train.log_every=2'],
+    'digits_cnn': ['train.epochs=null', 'train.steps=4', 'train.log_every=2'],
 }
 
 
