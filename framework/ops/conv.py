@@ -20,7 +20,8 @@ from ..autograd.function import Op
 
 
 def as_strided(xp, a, shape, strides):
-    return xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
+    r = xp.lib.stride_tricks.as_strided(a, shape=shape, strides=strides)
+    return r if type(r) is type(a) else r.view(type(a))     # an ndarray subclass stays itself
 
 
 def pad_array(x, pads, value=0):
