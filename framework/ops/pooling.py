@@ -61,10 +61,10 @@ def max_windows(x, win, need_index):
             if need_index:
                 idx = xp.zeros(m.shape, _index_dtype(win.ksize[0] * win.ksize[1]))
         elif need_index:
-            upd = v > m
-            upd |= v != v                     # a NaN wins, and then stays
+            upd = xp.greater(v, m)
+            upd |= xp.isnan(v)                # a NaN wins, and then stays
             xp.copyto(m, v, where=upd)
-            idx[upd] = k
+            xp.copyto(idx, k, where=upd)
         else:
             xp.maximum(m, v, out=m)
     return m, idx

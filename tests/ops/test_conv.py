@@ -304,3 +304,14 @@ ERRORS = [
 @pytest.mark.parametrize('name,fn,exc,message', ERRORS, ids=[e[0] for e in ERRORS])
 def test_error_messages(name, fn, exc, message):
     same_error(fn, message, exc)
+
+
+def test_max_pool_nan_wins_as_in_torch():
+    nan = float('nan')
+    for requires_grad in (False, True):
+        x = framework.tensor([[[[1.0, nan, 3.0, 5.0], [2.0, 4.0, 9.0, 1.0]]]], requires_grad=requires_grad)
+        y = FF.max_pool2d(x, 2)
+        assert np.isnan(y[0, 0, 0, 0].item()) and y[0, 0, 0, 1].item() == 9.0
+        if requires_grad:
+            y.sum().backward()
+            assert x.grad.tolist() == [[[[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]]]
