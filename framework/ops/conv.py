@@ -242,6 +242,35 @@ def _check_common(stride, padding, dilation):
         raise RuntimeError('non-positive dilation is not supported')
 
 
+_TYPE_NAMES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half'}
+
+
+def _check_tensors(x, w, bias, nd, stride, transposed, groups=1):
+    """Weight rank, dtypes and bias size, as PyTorch words them."""
+    if w.ndim != nd + 2:
+        if w.ndim == x.ndim + 1 or w.ndim > x.ndim:
+            raise RuntimeError(f'Expected {w.ndim}-dimensional input for {w.ndim}-dimensional weight {_size(w.shape)}, '
+                               f'but got {x.ndim}-dimensional input of size {_size(x.shape)} instead')
+        raise RuntimeError(f'expected stride to be a single integer value or a list of {w.ndim - 2} values to match '
+                           f'the convolution dimensions, but got stride={list(stride)}')
+    if x.dtype != w.dtype:
+        raise RuntimeError(f'expected scalar type {_TYPE_NAMES.get(str(x.dtype), x.dtype)} but found '
+                           f'{_TYPE_NAMES.get(str(w.dtype), w.dtype)}')
+    if bias is not None:
+        b = bias._data
+        if b.dtype != x.dtype:
+            raise RuntimeError(f'Input type ({_C_NAMES.get(str(x.dtype), x.dtype)}) and bias type '
+                               f'({_C_NAMES.get(str(b.dtype), b.dtype)}) should be the same')
+        out_channels = w.shape[1] * groups if transposed else w.shape[0]
+        if b.ndim != 1 or b.shape[0] != out_channels:
+            which = 'Given transposed=1, weight' if transposed else 'Given weight'
+            raise RuntimeError(f'{which} of size {_size(w.shape)}, expected bias to be 1-dimensional with '
+                               f'{out_channels} elements, but got bias of size {_size(b.shape)} instead')
+
+
+_C_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half'}
+
+
 def same_pads(ksize, dilation):
     """padding='same': total d*(k-1) per dim, the odd one more at the end."""
     out = []
@@ -263,6 +292,7 @@ def _conv_nd(input, weight, bias, stride, padding, dilation, groups, nd):
             raise RuntimeError(f"Invalid padding string: '{padding}'")
     stride, dilation = ntuple(stride, nd), ntuple(dilation, nd)
     pad = padding if isinstance(padding, str) else ntuple(padding, nd)
+    _check_tensors(x, w, bias, nd, stride, False)
     _check_common(stride, pad, dilation)
     if pad == 'same' and any(s != 1 for s in stride):
         raise RuntimeError("padding='same' is not supported for strided convolutions")
@@ -321,6 +351,7 @@ def _conv_transpose_nd(input, weight, bias, stride, padding, output_padding, gro
                            f'size: {_size(x.shape)}')
     stride, dilation = ntuple(stride, nd), ntuple(dilation, nd)
     pad, opad = ntuple(padding, nd), ntuple(output_padding, nd)
+    _check_tensors(x, w, bias, nd, stride, True, groups)
     _check_common(stride, pad, dilation)
     unbatched = x.ndim == nd + 1
     shape = x.shape if not unbatched else (1,) + x.shape

@@ -227,7 +227,7 @@ def _as_batched_2d(input, nd, name):
         if nd == 2:
             raise RuntimeError('non-empty 3D or 4D (batch mode) tensor expected for input')
         raise RuntimeError(f'{name}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for '
-                           f'input, but got: {list(x.shape)}')
+                           f'input, but got:{list(x.shape)}')
     return input.unsqueeze(-2) if nd == 1 else input
 
 

@@ -284,6 +284,29 @@ ERRORS = [
     ('conv_transpose_channels', lambda T: T.nn.functional.conv_transpose2d(T.ones(2, 5, 8, 8), T.ones(4, 3, 3, 3)),
      RuntimeError, 'Given transposed=1, weight of size [4, 3, 3, 3], expected input[2, 5, 8, 8] to have 4 channels, '
      'but got 5 channels instead'),
+    ('conv_dtype', lambda T: T.nn.functional.conv2d(T.ones(1, 3, 5, 5, dtype=T.float64), T.ones(4, 3, 3, 3)),
+     RuntimeError, 'expected scalar type Double but found Float'),
+    ('conv_bias_dtype', lambda T: T.nn.functional.conv2d(T.ones(1, 3, 5, 5), T.ones(4, 3, 3, 3),
+                                                         T.ones(4, dtype=T.float64)),
+     RuntimeError, 'Input type (float) and bias type (double) should be the same'),
+    ('conv_bias_size', lambda T: T.nn.functional.conv2d(T.ones(1, 3, 5, 5), T.ones(4, 3, 3, 3), T.ones(3)),
+     RuntimeError, 'Given weight of size [4, 3, 3, 3], expected bias to be 1-dimensional with 4 elements, but got '
+     'bias of size [3] instead'),
+    ('conv_transpose_bias_size', lambda T: T.nn.functional.conv_transpose2d(T.ones(1, 3, 5, 5), T.ones(3, 3, 3, 3),
+                                                                            T.ones(4)),
+     RuntimeError, 'Given transposed=1, weight of size [3, 3, 3, 3], expected bias to be 1-dimensional with 3 '
+     'elements, but got bias of size [4] instead'),
+    ('conv_weight_rank', lambda T: T.nn.functional.conv1d(T.ones(1, 3, 5), T.ones(4, 3, 3, 3)), RuntimeError,
+     'Expected 4-dimensional input for 4-dimensional weight [4, 3, 3, 3], but got 3-dimensional input of size '
+     '[1, 3, 5] instead'),
+    ('max_pool1d_rank', lambda T: T.nn.functional.max_pool1d(T.ones(2, 3, 4, 5), 2), RuntimeError,
+     'max_pool1d: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for input, but '
+     'got:[2, 3, 4, 5]'),
+    ('pad_reflect_too_large', lambda T: T.nn.functional.pad(T.ones(1, 1, 3), (3, 0), mode='reflect'), RuntimeError,
+     'Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (3, 0) at '
+     'dimension 2 of input [1, 1, 3]'),
+    ('adaptive_rank', lambda T: T.nn.functional.adaptive_avg_pool2d(T.ones(3), 2), RuntimeError,
+     'adaptive_avg_pool2d(): Expected 3D or 4D tensor, but got [3]'),
     ('pool_pad', lambda T: T.nn.functional.max_pool2d(T.ones(2, 3, 8, 8), 3, padding=2), RuntimeError,
      'pad should be at most half of effective kernel size, but got pad=2, kernel_size=3 and dilation=1'),
     ('pool_too_small', lambda T: T.nn.functional.max_pool2d(T.ones(2, 3, 2, 2), 3), RuntimeError,
