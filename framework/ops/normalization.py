@@ -7,7 +7,6 @@ dependence on x comes back through this op, with the gradients that reach them: 
 one backward formula right for second and higher derivatives too.
 """
 from .. import _device
-from .._tensor import Tensor
 from ..autograd.function import Op
 
 
@@ -133,4 +132,4 @@ def _update_running(running_mean, running_var, momentum, mean, var, count):
         bump_version(running_var)
 
 
-__all__ = ['batch_norm', 'Tensor']
+__all__ = ['batch_norm']
