@@ -18,7 +18,7 @@ class _PadNd(Module):
         return pad(input, self.padding, self.mode)
 
     def extra_repr(self):
-        return f'{self.padding}, value={self.value}' if self.mode == 'constant' else f'{self.padding}'
+        return f'padding={self.padding}, value={self.value}' if self.mode == 'constant' else f'{self.padding}'
 
 
 class ConstantPad1d(_PadNd):

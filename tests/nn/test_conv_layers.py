@@ -201,3 +201,41 @@ def test_small_cnn_trains():
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.2 * losses[0]
+
+
+MODULES = [
+    ('ConvTranspose1d', lambda T: T.nn.ConvTranspose1d(2, 4, 3, stride=2, padding=1, output_padding=1, groups=2),
+     (2, 2, 5)),
+    ('Conv1d_replicate', lambda T: T.nn.Conv1d(2, 3, 3, padding=2, dilation=2, padding_mode='replicate'), (2, 2, 6)),
+    ('Conv2d_same_circular', lambda T: T.nn.Conv2d(2, 2, (2, 3), padding='same', padding_mode='circular'),
+     (1, 2, 4, 5)),
+    ('AvgPool1d', lambda T: T.nn.AvgPool1d(3, 2, 1, ceil_mode=True, count_include_pad=False), (2, 3, 8)),
+    ('MaxPool1d', lambda T: T.nn.MaxPool1d(2, 1, dilation=2), (2, 3, 7)),
+    ('AdaptiveAvgPool1d', lambda T: T.nn.AdaptiveAvgPool1d(3), (2, 3, 7)),
+    ('AdaptiveMaxPool2d', lambda T: T.nn.AdaptiveMaxPool2d((2, 3)), (2, 3, 5, 7)),
+    ('ReflectionPad2d', lambda T: T.nn.ReflectionPad2d((1, 2, 2, 1)), (1, 2, 4, 4)),
+    ('ReplicationPad1d', lambda T: T.nn.ReplicationPad1d(2), (1, 2, 4)),
+    ('ConstantPad2d', lambda T: T.nn.ConstantPad2d(1, 3.5), (1, 2, 2, 2)),
+    ('Upsample_bilinear', lambda T: T.nn.Upsample(scale_factor=2, mode='bilinear', align_corners=False), (1, 2, 3, 3)),
+    ('UpsamplingNearest2d', lambda T: T.nn.UpsamplingNearest2d(size=(5, 4)), (1, 2, 2, 3)),
+    ('UpsamplingBilinear2d', lambda T: T.nn.UpsamplingBilinear2d(scale_factor=2), (1, 1, 2, 3)),
+]
+
+
+@pytest.mark.parametrize('name,make,shape', MODULES, ids=[m[0] for m in MODULES])
+def test_modules_against_torch(name, make, shape):
+    torch = torch_or_skip()
+    framework.manual_seed(0)
+    ours, theirs = make(framework), make(torch)
+    if list(ours.state_dict()):
+        _copy_weights(ours, theirs)
+    x = np.random.default_rng(6).permutation(int(np.prod(shape))).reshape(shape).astype(np.float32) * 0.1
+    xo, xt = framework.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    yo, yt = ours(xo), theirs(xt)
+    assert tuple(yo.shape) == tuple(yt.shape)
+    np.testing.assert_allclose(yo.detach().numpy(), yt.detach().numpy(), rtol=1e-5, atol=1e-5)
+    w = np.random.default_rng(7).standard_normal(tuple(yt.shape)).astype(np.float32)
+    (yo * framework.tensor(w)).sum().backward()
+    (yt * torch.tensor(w)).sum().backward()
+    np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
+    assert repr(ours) == repr(theirs)
