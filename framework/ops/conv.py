@@ -105,22 +105,28 @@ def conv_forward(x, w, stride, pads, dilation, groups):
     return xp.ascontiguousarray(y)
 
 
-def conv_input_grad(g, w, in_hw, stride, pads, dilation, groups):
-    """The adjoint of conv in its input (conv_transpose): g (N, O, Ho, Wo) -> (N, C, H, W)."""
+def channel_major(g):
+    """g (N, O, Ho, Wo) copied as (O, N, Ho, Wo): the layout both gradient matmuls read."""
+    return _device.xp_of(g).ascontiguousarray(g.transpose(1, 0, 2, 3))
+
+
+def conv_input_grad(g, w, in_hw, stride, pads, dilation, groups, g_cf=None):
+    """The adjoint of conv in its input (conv_transpose): g (N, O, Ho, Wo) -> (N, C, H, W). g_cf: g
+    already laid out by channel_major."""
     xp = _device.xp_of(g)
     n, o, ho, wo = g.shape
     _, cg, kh, kw = w.shape
     wm = w.reshape(groups, o // groups, cg * kh * kw).transpose(0, 2, 1)
     padded = (in_hw[0] + pads[0][0] + pads[0][1], in_hw[1] + pads[1][0] + pads[1][1])
     # columns (C, kh, kw, N, Ho, Wo) from one matmul per group, summed into a (C, N, Hp, Wp) image
-    gm = g.reshape(1, o, ho * wo) if n == 1 else xp.ascontiguousarray(g.transpose(1, 0, 2, 3))
+    gm = g if n == 1 else g_cf if g_cf is not None else channel_major(g)
     cols = xp.matmul(wm, gm.reshape(groups, o // groups, n * ho * wo))
     cols = cols.reshape(groups * cg, kh, kw, n, ho, wo).transpose(3, 0, 1, 2, 4, 5)
     img = col2im(cols, padded, stride, dilation, channels_first=n > 1)
     return xp.ascontiguousarray(_crop(img, pads, in_hw))
 
 
-def conv_weight_grad(x, g, ksize, stride, pads, dilation, groups):
+def conv_weight_grad(x, g, ksize, stride, pads, dilation, groups, g_cf=None):
     """The adjoint of conv in its weight: x (N, C, H, W), g (N, O, Ho, Wo) -> (O, C/groups, kh, kw)."""
     xp = _device.xp_of(x)
     n, c = x.shape[:2]
@@ -134,7 +140,7 @@ def conv_weight_grad(x, g, ksize, stride, pads, dilation, groups):
         # one matmul per group over batch and positions together, (O/G, N*HoWo) @ (N*HoWo, CgKK)
         cols = im2col(pad_array(x, pads), ksize, stride, dilation, (ho, wo), (1, 2, 3, 0, 4, 5))
         cols = cols.reshape(groups, kk, n * ho * wo)
-        gm = xp.ascontiguousarray(g.transpose(1, 0, 2, 3)).reshape(groups, o // groups, n * ho * wo)
+        gm = (g_cf if g_cf is not None else channel_major(g)).reshape(groups, o // groups, n * ho * wo)
     return xp.matmul(gm, cols.transpose(0, 2, 1)).reshape(o, cg, ksize[0], ksize[1])
 
 
@@ -168,8 +174,10 @@ class Convolution(Op):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
         geo = ctx.geo
-        gx = ConvTranspose.apply(g, w, geo=geo) if need[0] else None
-        gw = ConvWeight.apply(x, g, geo=geo) if need[1] else None
+        # both gradients read g as (O, N, Ho, Wo): laid out once for the two
+        g_cf = channel_major(g._data) if need[0] and need[1] and g._data.shape[0] > 1 else None
+        gx = ConvTranspose.apply(g, w, geo=geo, g_cf=g_cf) if need[0] else None
+        gw = ConvWeight.apply(x, g, geo=geo, g_cf=g_cf) if need[1] else None
         gb = _bias_grad(g) if len(need) > 2 and need[2] else None
         return gx, gw, gb
 
@@ -179,12 +187,12 @@ class ConvTranspose(Op):
     node_name = 'ConvolutionBackward0'
 
     @staticmethod
-    def forward(ctx, x, w, b=None, geo=None):
+    def forward(ctx, x, w, b=None, geo=None, g_cf=None):
         ctx.geo = geo
         need = ctx.needs_input_grad
         if need:
             ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
-        y = conv_input_grad(x, w, geo.in_hw, geo.stride, geo.pads, geo.dilation, geo.groups)
+        y = conv_input_grad(x, w, geo.in_hw, geo.stride, geo.pads, geo.dilation, geo.groups, g_cf)
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
         return y
@@ -204,12 +212,12 @@ class ConvWeight(Op):
     node_name = 'ConvolutionBackwardBackward0'
 
     @staticmethod
-    def forward(ctx, x, g, geo=None):
+    def forward(ctx, x, g, geo=None, g_cf=None):
         ctx.geo = geo
         need = ctx.needs_input_grad
         if need:
             ctx.save_for_backward(x if need[1] else None, g if need[0] else None)
-        return conv_weight_grad(x, g, geo.ksize, geo.stride, geo.pads, geo.dilation, geo.groups)
+        return conv_weight_grad(x, g, geo.ksize, geo.stride, geo.pads, geo.dilation, geo.groups, g_cf)
 
     @staticmethod
     def backward(ctx, gw):
