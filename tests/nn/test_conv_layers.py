@@ -239,3 +239,34 @@ def test_modules_against_torch(name, make, shape):
     (yt * torch.tensor(w)).sum().backward()
     np.testing.assert_allclose(xo.grad.numpy(), xt.grad.numpy(), rtol=1e-4, atol=1e-5)
     assert repr(ours) == repr(theirs)
+
+
+def test_cnn_graph_is_freed_by_reference_counting():
+    """Conv, batch-norm and pooling nodes hold no reference cycles: dropping the output frees the graph
+    (garbage collection off), and backward frees what they saved."""
+    import gc
+    import weakref
+    gc.collect()
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        net = nn.Sequential(nn.Conv2d(2, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(), nn.MaxPool2d(2),
+                            nn.AvgPool2d(2), nn.ConvTranspose2d(3, 2, 2, stride=2))
+        x = framework.randn(2, 2, 8, 8, requires_grad=True)
+        out = net(x)
+        nodes, node = [], out.grad_fn
+        while node is not None:
+            nodes.append(weakref.ref(node))
+            node = next((fn for fn, _ in node.next_functions if fn is not None and fn.next_functions), None)
+        assert len(nodes) >= 6
+        del out, node
+        assert all(r() is None for r in nodes)
+        out = net(x)
+        pool_node = weakref.ref(out.grad_fn.next_functions[0][0])
+        out.sum().backward()
+        assert pool_node() is not None and pool_node()._saved is None      # saved values freed by backward
+        with pytest.raises(RuntimeError, match='backward through the graph a second time'):
+            out.sum().backward()
+    finally:
+        if was:
+            gc.enable()
