@@ -224,9 +224,8 @@ def pow_(self, exponent):
 
 def float_power_(self, exponent):
     if self._data.dtype.name != 'float64':
-        from .._tensor import _SCALAR_NAMES
-        name = _SCALAR_NAMES.get(self._data.dtype.name, self._data.dtype.name)
-        raise RuntimeError(f"the base given to float_power_ has dtype {name} but the "
+        from .._dtype import scalar_name
+        raise RuntimeError(f"the base given to float_power_ has dtype {scalar_name(self._data.dtype)} but the "
                            f"operation's result requires dtype Double")
     return apply_inplace(self, float_power, None, exponent)
 

@@ -7,6 +7,7 @@ from collections import defaultdict, OrderedDict
 import copy
 import itertools
 
+from .._hooks import RemovableHandle
 from .._tensor import Tensor, clear_grad, wrap
 from ..autograd.grad_mode import enable_grad
 from ..nn.module import _typename
@@ -26,16 +27,6 @@ def _bump(p):
         p._vc = [1]
     else:
         vc[0] += 1
-
-
-class _Handle:
-    _ids = itertools.count()
-
-    def __init__(self, d):
-        self.d, self.id = d, next(self._ids)
-
-    def remove(self):
-        self.d.pop(self.id, None)
 
 
 class Optimizer:
@@ -138,12 +129,12 @@ class Optimizer:
             return closure()
 
     def register_step_pre_hook(self, hook):
-        h = _Handle(self._step_pre_hooks)
+        h = RemovableHandle(self._step_pre_hooks)
         self._step_pre_hooks[h.id] = hook
         return h
 
     def register_step_post_hook(self, hook):
-        h = _Handle(self._step_post_hooks)
+        h = RemovableHandle(self._step_post_hooks)
         self._step_post_hooks[h.id] = hook
         return h
 
