@@ -431,9 +431,20 @@ def clear_grad(p, g, set_to_none):
         g.zero_()
 
 
+# Version counters: a one-element list shared by a tensor, its views and detach(), created on first need
+# (most tensors are never saved for backward nor changed in place, so most never get one).
 def _new_vc(t):
     vc = t._vc = [0]
     return vc
+
+
+def bump_version(t):
+    """What every in-place change does: a saved value whose version moved raises in backward."""
+    vc = t._vc
+    if vc is None:
+        t._vc = [1]
+    else:
+        vc[0] += 1
 
 
 def _rebuild(arr, rg, dev):

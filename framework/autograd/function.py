@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import _device, _dtype
 from .._hooks import RemovableHandle
-from .._tensor import Tensor, wrap
+from .._tensor import Tensor, _new_vc, bump_version, wrap
 from .grad_mode import state as _grad_state
 
 _ndarray = np.ndarray
@@ -44,6 +44,7 @@ class Node:
     needs_input_grad = ()
     materialize_grads = True
     _non_differentiable = ()
+    _dirty = ()                     # inputs a user Function's forward changed in place (mark_dirty)
 
     # ---- the ctx API seen by forward/backward ----
     def save_for_backward(self, *values):
@@ -53,7 +54,7 @@ class Node:
         self._non_differentiable = tensors
 
     def mark_dirty(self, *tensors):
-        pass
+        self._dirty = tensors
 
     def set_materialize_grads(self, value):
         self.materialize_grads = value
@@ -195,6 +196,9 @@ class Function(metaclass=FunctionMeta):
             _grad_state.enabled = prev
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
+        dirty = ctx._dirty
+        if dirty:
+            _changed_in_place(dirty, outs, prev)
         if not need:
             return out
         non_diff = ctx._non_differentiable
@@ -202,10 +206,13 @@ class Function(metaclass=FunctionMeta):
         arrays = []
         for o in outs:
             if isinstance(o, Tensor):
-                # a fresh Tensor object sharing the data: the user may return an input unchanged
-                r = wrap(o._data)
-                if any(o is a for a in args) or o._vc is not None:
-                    r._vc = o._vc if o._vc is not None else _new_vc(o)
+                if any(o is d for d in dirty):
+                    r = o       # changed in place: the same tensor, its history rebased onto this node
+                else:
+                    # a fresh Tensor object sharing the data: the user may return an input unchanged
+                    r = wrap(o._data)
+                    if any(o is a for a in args) or o._vc is not None:
+                        r._vc = o._vc if o._vc is not None else _new_vc(o)
                 differentiable = o._data.dtype.kind == 'f' and not any(o is n for n in non_diff)
                 results.append((r, differentiable))
                 arrays.append(o)
@@ -217,9 +224,19 @@ class Function(metaclass=FunctionMeta):
         return final[0] if single else final
 
 
-def _new_vc(t):
-    vc = t._vc = [0]
-    return vc
+def _changed_in_place(dirty, outs, grad_mode):
+    """mark_dirty, as PyTorch checks it: every dirty input is returned, a leaf that requires grad may
+    not be changed under grad mode, and each one's version moves on (saved copies of it go stale)."""
+    for d in dirty:
+        if not any(o is d for o in outs):
+            raise RuntimeError('Some elements marked as dirty during the forward method were not returned as '
+                               'output. The inputs that are modified inplace must all be outputs of the Function.')
+        if grad_mode and d._rg and d.grad_fn is None:
+            raise RuntimeError('a leaf Variable that requires grad has been used in an in-place operation.')
+        if grad_mode and d._base is not None and d._base._rg:
+            raise RuntimeError('framework does not support mark_dirty on a view of a tensor that requires grad '
+                               '(PyTorch rebases the base onto CopySlices); return the base instead')
+        bump_version(d)
 
 
 class Op(Function):

@@ -1,7 +1,7 @@
 """Optimizer base: parameter groups, per-parameter state, zero_grad, state_dict (PyTorch's format).
 
 Subclasses implement `step` as in-place updates of the parameters' arrays, with no graph
-recorded; `_bump` advances a parameter's version counter as any in-place op would.
+recorded; `bump_version` advances a parameter's version counter as any in-place op would.
 """
 from collections import defaultdict, OrderedDict
 import copy
@@ -19,14 +19,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-
-def _bump(p):
-    vc = p._vc
-    if vc is None:
-        p._vc = [1]
-    else:
-        vc[0] += 1
 
 
 class Optimizer:
