@@ -52,6 +52,7 @@ class Run:
         self.progress = cfg['train']['progress'] if progress is None else progress
         self.out = out or sys.stdout
         self._stop = False
+        self.resume_state = None      # (arrays, meta) chosen by checkpoint.load_for_resume
 
     # ------------------------------------------------------------------ building (all config errors)
     def build(self):
@@ -193,10 +194,7 @@ class Run:
 
     def restore(self):
         fw = _fw()
-        try:
-            arrays, meta = ckpt.load(self.run_dir)
-        except (OSError, ValueError, KeyError) as e:
-            raise ConfigError(f'--resume: cannot load the checkpoint in {self.run_dir}: {e}') from None
+        arrays, meta = self.resume_state if self.resume_state is not None else ckpt.load_for_resume(self.run_dir)
         try:
             ckpt.load_model_arrays(self.model, arrays, self.device)
             # decoded on the CPU: load_state_dict moves the state to its parameters' device, and leaves
