@@ -239,8 +239,7 @@ def save(obj, f, pickle_module=None, pickle_protocol=2, _use_new_zipfile_seriali
                          '(pickle_module, pickle_protocol and _use_new_zipfile_serialization cannot be changed)')
     fmt = _format_of(f, format)
     if fmt == 'safetensors':
-        from . import _safetensors
-        data = _safetensors.dumps(obj)
+        data = _safetensors_bytes(obj)
         write = (lambda out: out.write(data))
     else:
         def write(out):
@@ -526,8 +525,15 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
                         f'got {type(map_location).__name__}')
     name = os.fspath(f) if isinstance(f, (str, os.PathLike)) else getattr(f, 'name', repr(f))
     if _format_of(f, format) == 'safetensors':
-        from . import _safetensors
-        return _safetensors.load(f, name, map_location)
+        if isinstance(f, (str, os.PathLike)):
+            try:
+                with open(f, 'rb') as fh:
+                    data = fh.read()
+            except FileNotFoundError:
+                raise FileNotFoundError(f"[Errno 2] No such file or directory: '{name}'") from None
+        else:
+            data = f.read()
+        return _safetensors_load(data, name, map_location)
     if isinstance(f, (str, os.PathLike)):
         try:
             with open(f, 'rb') as fh:
@@ -594,3 +600,93 @@ def _read(zf, name, record):
     except Exception as e:   # zlib.error and friends from a corrupted compressed record
         raise RuntimeError(f'{name}: damaged file: record {record} cannot be read ({type(e).__name__}: {e})') \
             from None
+
+
+# ---------------------------------------------------------------------------------------------- safetensors
+_EXTRA = 'pip install -e ".[safetensors]"'
+# safetensors dtype codes NumPy holds directly; BF16 is widened to float32 (exactly) on loading
+_ST_DTYPES = {'F64': np.float64, 'F32': np.float32, 'F16': np.float16, 'I64': np.int64, 'I32': np.int32,
+              'I16': np.int16, 'I8': np.int8, 'U8': np.uint8, 'BOOL': np.bool_}
+
+
+def _safetensors_numpy():
+    try:
+        import safetensors.numpy
+    except ImportError:
+        raise ModuleNotFoundError(f'.safetensors files need the safetensors package: {_EXTRA}') from None
+    return safetensors.numpy
+
+
+def _safetensors_bytes(obj):
+    """A flat dict of named tensors as safetensors bytes (metadata format=pt, as PyTorch's writers put it)."""
+    if not isinstance(obj, dict) or not all(isinstance(k, str) and isinstance(v, Tensor) for k, v in obj.items()):
+        raise TypeError('a .safetensors file holds a flat dict of str -> Tensor (a state_dict); got '
+                        f'{type(obj).__name__}' + ('' if not isinstance(obj, dict) else ' with other keys or values'))
+    st = _safetensors_numpy()
+    arrays = {}
+    for k, v in obj.items():
+        arr = v._data if v._data.__class__ is np.ndarray else v._data.get()
+        arrays[k] = np.ascontiguousarray(arr)
+    return st.save(arrays, metadata={'format': 'pt'})
+
+
+def _safetensors_header(data, name):
+    import json
+    if len(data) < 8:
+        raise RuntimeError(f'{name}: damaged safetensors file: {len(data)} bytes, shorter than its header length')
+    n = struct.unpack('<Q', data[:8])[0]
+    if 8 + n > len(data):
+        raise RuntimeError(f'{name}: damaged safetensors file: its header says {n} bytes, the file has '
+                           f'{len(data) - 8} after the length (cut short?)')
+    try:
+        header = json.loads(data[8:8 + n])
+    except ValueError as e:
+        raise RuntimeError(f'{name}: damaged safetensors file: its header is not JSON ({e})') from None
+    if not isinstance(header, dict):
+        raise RuntimeError(f'{name}: damaged safetensors file: its header is not a mapping')
+    header.pop('__metadata__', None)
+    body = len(data) - 8 - n
+    for k, info in header.items():
+        try:
+            start, end = info['data_offsets']
+            dt, shape = info['dtype'], [int(s) for s in info['shape']]
+        except (TypeError, KeyError, ValueError):
+            raise RuntimeError(f'{name}: damaged safetensors file: bad header entry for {k!r}') from None
+        if not 0 <= start <= end <= body:
+            raise RuntimeError(f'{name}: damaged safetensors file: the data of {k!r} ends at byte {end}, the file '
+                               f'holds {body} (cut short?)')
+        if dt != 'BF16' and dt not in _ST_DTYPES:
+            raise RuntimeError(f'{name}: {k!r} has dtype {dt}, which framework has no dtype for')
+        want = int(np.prod(shape)) * (2 if dt == 'BF16' else np.dtype(_ST_DTYPES[dt]).itemsize)
+        if end - start != want:
+            raise RuntimeError(f'{name}: damaged safetensors file: {k!r} of shape {shape} has {end - start} bytes, '
+                               f'expected {want}')
+    return header, 8 + n
+
+
+def _safetensors_load(data, name, map_location):
+    header, base = _safetensors_header(data, name)
+    if any(info['dtype'] == 'BF16' for info in header.values()):
+        arrays = {}
+        for k, info in header.items():       # NumPy cannot hold bf16: decode by hand, widening BF16 exactly
+            start, end = info['data_offsets']
+            raw = data[base + start:base + end]
+            if info['dtype'] == 'BF16':
+                arr = (np.frombuffer(raw, '<u2').astype(np.uint32) << 16).view(np.float32)
+            else:
+                arr = np.frombuffer(raw, np.dtype(_ST_DTYPES[info['dtype']]).newbyteorder('<')).astype(
+                    _ST_DTYPES[info['dtype']])
+            arrays[k] = arr.reshape(info['shape'])
+    else:
+        st = _safetensors_numpy()
+        try:
+            arrays = st.load(bytes(data))
+        except Exception as e:   # safetensors' own error type: a damaged file
+            raise RuntimeError(f'{name}: damaged safetensors file: {e}') from None
+        arrays = {k: arrays[k] for k in header}
+    out = {}
+    for k, arr in arrays.items():
+        dev = _target('cpu', map_location)
+        arr = np.array(arr)          # writable, owning its memory
+        out[k] = wrap(_device.move(arr, dev) if dev.type != 'cpu' else arr)
+    return out
