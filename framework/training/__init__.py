@@ -82,7 +82,9 @@ def train(config=None, overrides=None, resume=None, progress=None, stop_after=No
         if config is None:
             raise ConfigError('--config: missing (give a config file, or --resume RUN_DIR)')
         cfg, name = load_config(config, overrides)
-    run = Run(cfg, name=name, progress=progress, out=out).build()
+    run = Run(cfg, name=name, progress=progress, out=out)
+    run.resuming = resume is not None
+    run.build()
     run.run_dir = resume if resume is not None else _new_run_dir(cfg, name)
     if resume is not None:
         run.resume_state = resume_state
