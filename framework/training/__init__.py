@@ -63,13 +63,14 @@ def _run_config(path, overrides):
 
 
 def train(config=None, overrides=None, resume=None, progress=None, stop_after=None, report=True, out=None,
-          from_previous=False):
+          from_previous=False, graph=False):
     """Train what ``config`` describes (or continue the run in ``resume``) and return a TrainResult.
 
     progress: show the tqdm bar (default: the config's train.progress). stop_after: end this call after so
     many steps, with a checkpoint, as Ctrl-C would (for tests and for splitting long runs). report: print
     the report and write report.json and loss.png. from_previous: resume from the checkpoint before the
-    newest (after the newest was damaged)."""
+    newest (after the newest was damaged). graph: first write RUN/graph.svg (or graph.dot) of one step's
+    backward graph."""
     out = out or sys.stdout
     if resume is not None:
         cfg_path = os.path.join(resume, 'config.yaml')
@@ -90,6 +91,9 @@ def train(config=None, overrides=None, resume=None, progress=None, stop_after=No
         run.resume_state = resume_state
     checkpoint.atomic_write(os.path.join(run.run_dir, 'config.yaml'),
                             lambda f: f.write((resolved_yaml(cfg) + CONFIG_END).encode('utf-8')))
+    if graph:
+        path, notice = run.write_graph()
+        print(f"graph of one step's loss: {path}" + (f' ({notice})' if notice else ''), file=out, flush=True)
     result = run.fit(resume=resume is not None, stop_after=stop_after)
     if report:
         from .report import report_lines, write_report, plot_loss
@@ -130,6 +134,8 @@ def main(argv=None):
     parser.add_argument('--from-previous', action='store_true', help='with --resume: continue from the checkpoint '
                         'before the newest (checkpoint.prev.npz), when the newest is damaged')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
+    parser.add_argument('--graph', action='store_true', help="write RUN/graph.svg (graph.dot without graphviz) "
+                        "of one training step's backward graph")
     parser.add_argument('overrides', nargs='*', metavar='dotted.key=value', help='config overrides (see below)')
     args = parser.parse_intermixed_args(argv)
     if args.config is None and args.resume is None:
@@ -145,7 +151,8 @@ def main(argv=None):
         return 2
     try:
         result = train(args.config, overrides=args.overrides, resume=args.resume,
-                       progress=False if args.no_progress else None, from_previous=args.from_previous)
+                       progress=False if args.no_progress else None, from_previous=args.from_previous,
+                       graph=args.graph)
     except ConfigError as e:
         print(f'train.py: error: {e}', file=sys.stderr)
         return 2

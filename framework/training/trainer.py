@@ -179,6 +179,28 @@ class Run:
             fw.set_rng_state(state)
             self.model.train()
 
+    def write_graph(self):
+        """RUN/graph.svg (or graph.dot without graphviz) of the backward graph of one training step's loss.
+
+        The forward runs on the first batch with framework's RNG state restored afterwards, so the run's
+        numbers are the same with or without --graph. Returns (path, notice or None)."""
+        fw = _fw()
+        from ..autograd.graph import to_dot
+        n = len(self.train_data.x)
+        bs = min(self.cfg['train']['batch_size'] or n, n)
+        state = fw.get_rng_state()
+        try:
+            x = fw.tensor(self.train_data.x[:bs], device=self.device)
+            y = fw.tensor(self.train_data.y[:bs], device=self.device)
+            loss = self.loss_fn(self.model(x), y)
+            dot = to_dot({'loss': loss}, params=dict(self.model.named_parameters()))
+        finally:
+            fw.set_rng_state(state)
+        try:
+            return dot.render(os.path.join(self.run_dir, 'graph.svg')), None
+        except (ModuleNotFoundError, RuntimeError) as e:
+            return dot.save(os.path.join(self.run_dir, 'graph.dot')), str(e)
+
     # ------------------------------------------------------------------ state
     def state_arrays(self, step, epoch, pos, perm, best, wall):
         fw = _fw()
@@ -440,7 +462,9 @@ class MetricLog:
             return
         from tensorboardX import SummaryWriter
         # purge_step: on resume, TensorBoard drops the events logged after the checkpoint, as the CSV does
-        self.tb = SummaryWriter(logdir=self.tb_dir, purge_step=purge_step, flush_secs=10)
+        # the suffix keeps a resume within the same second from reusing (and truncating) the first file's name
+        self.tb = SummaryWriter(logdir=self.tb_dir, purge_step=purge_step, flush_secs=10,
+                                filename_suffix=f'.{time.time_ns()}')
 
     def close(self):
         if self.tb is not None:

@@ -134,3 +134,33 @@ def test_tensorboard_missing_names_the_extra(tmp_path, capsys, monkeypatch):
     assert code == 2
     assert 'logging.tensorboard needs the tensorboardX package: pip install -e ".[tensorboard]"' in \
         capsys.readouterr().err
+
+
+def test_graph_option_writes_the_step_graph_and_changes_nothing(tmp_path, capsys, monkeypatch):
+    dropout = 'model.layers.3={Dropout: {p: 0.5}}'
+    code, run = _classify(tmp_path, '--graph', 'train.steps=3', 'train.epochs=null', dropout, name='g')
+    assert code == 0
+    out = capsys.readouterr().out
+    import shutil
+    try:
+        import graphviz  # noqa: F401
+        drawn = shutil.which('dot') is not None
+    except ImportError:
+        drawn = False
+    path = os.path.join(run, 'graph.svg' if drawn else 'graph.dot')
+    assert f"graph of one step's loss: {path}" in out
+    text = open(path, encoding='utf-8').read()
+    for name in ('CrossEntropyLossBackward0' if not drawn else 'Backward0', 'AccumulateGrad', '0.weight', '4.bias'):
+        assert name in text
+    # the same run without --graph: the same weights (the graph's forward does not disturb the RNG)
+    code, plain = _classify(tmp_path, 'train.steps=3', 'train.epochs=null', dropout, name='plain')
+    from framework.training import checkpoint as ckpt
+    a, b = ckpt.load(run)[0], ckpt.load(plain)[0]
+    for k in a:
+        if k.startswith('model/'):
+            np.testing.assert_array_equal(a[k], b[k])
+    # without graphviz: the .dot file, and the notice says how to render it
+    monkeypatch.setitem(sys.modules, 'graphviz', None)
+    code, run = _classify(tmp_path, '--graph', 'train.steps=1', 'train.epochs=null', name='nodot')
+    out = capsys.readouterr().out
+    assert os.path.isfile(os.path.join(run, 'graph.dot')) and 'pip install -e ".[viz]"' in out
