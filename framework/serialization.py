@@ -93,7 +93,7 @@ class _TensorData:
 def _root(arr):
     """The array that owns the memory `arr` views (following ``.base`` through arrays of its module)."""
     cls = arr.__class__
-    while isinstance(arr.base, cls):
+    while arr.base.__class__ is cls:      # not into an np.memmap (or other subclass) under a plain array
         arr = arr.base
     return arr
 
@@ -507,8 +507,11 @@ class _Damaged(Exception):
     pass
 
 
-def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, format=None, **pickle_load_args):
+def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=None, format=None):
     """Read what torch.save or framework.save wrote (or a .safetensors file) without executing anything.
+
+    mmap=True maps the storages from the file (copy-on-write, as torch's default MAP_PRIVATE) instead of
+    reading them into memory; only storages that stay on the CPU are mapped.
 
     weights_only=False is refused: framework does not load arbitrary pickles. A damaged file raises
     RuntimeError naming the file and what is wrong; a file asking for any global outside tensors and
@@ -537,13 +540,31 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     if isinstance(f, (str, os.PathLike)):
         try:
             with open(f, 'rb') as fh:
-                return _load_archive(fh, name, map_location)
+                return _load_archive(fh, name, map_location, name if mmap else None)
         except FileNotFoundError:
             raise FileNotFoundError(f"[Errno 2] No such file or directory: '{name}'") from None
-    return _load_archive(f, name, map_location)
+    if mmap:
+        raise ValueError('f must be a file path in order to use the mmap argument')
+    return _load_archive(f, name, map_location, None)
 
 
-def _load_archive(fh, name, map_location):
+def _mapped(zf, path, record, dt, numel):
+    """The record's data as a copy-on-write memory map of the file, when it is stored uncompressed."""
+    info = zf.getinfo(record)
+    if info.compress_type != zipfile.ZIP_STORED or numel == 0:
+        return None
+    zf.fp.seek(info.header_offset)
+    head = zf.fp.read(30)
+    if len(head) != 30 or head[:4] != b'PK\x03\x04':
+        raise _Damaged(f'the local header of {record} is damaged')
+    name_len, extra_len = struct.unpack('<HH', head[26:30])
+    start = info.header_offset + 30 + name_len + extra_len
+    if start + info.file_size > os.path.getsize(path):
+        raise _Damaged(f'the storage record {record} runs past the end of the file')
+    return np.memmap(path, dtype=dt.np, mode='c', offset=start, shape=(numel,))
+
+
+def _load_archive(fh, name, map_location, mmap_path):
     head = fh.read(4)
     fh.seek(-len(head), 1)
     if head[:2] == b'\x80\x02' or head[:1] == b'\x80':
@@ -570,14 +591,19 @@ def _load_archive(fh, name, map_location):
             record = f'{prefix}data/{key}'
             if record not in names:
                 raise _Damaged(f'the storage record {record} is missing')
-            raw = _read(zf, name, record)
             want = numel * dt.itemsize
-            if len(raw) != want:
-                raise _Damaged(f'the storage record {record} has {len(raw)} bytes, expected {want}')
+            size = zf.getinfo(record).file_size
+            if size != want:
+                raise _Damaged(f'the storage record {record} has {size} bytes, expected {want}')
+            dev = _target(location, map_location)
+            if mmap_path is not None and dev.type == 'cpu' and byteorder == sys.byteorder:
+                arr = _mapped(zf, mmap_path, record, dt, numel)
+                if arr is not None:
+                    return arr.view(np.ndarray)     # tensors hold plain arrays (the class tells CPU from GPU)
+            raw = _read(zf, name, record)
             arr = np.frombuffer(bytearray(raw), dtype=dt.np.newbyteorder('<' if byteorder == 'little' else '>'))
             if arr.dtype != dt.np:
                 arr = arr.astype(dt.np)
-            dev = _target(location, map_location)
             return _device.move(arr, dev) if dev.type != 'cpu' else arr
 
         data = _read(zf, name, pkl[0])

@@ -298,3 +298,30 @@ def test_foreign_dtype_is_named(tmp_path):
     import pickle
     with pytest.raises(pickle.UnpicklingError, match='bfloat16'):
         framework.load(tmp_path / 'b.pt')
+
+
+def test_mmap(tmp_path):
+    x = framework.arange(24.).reshape(4, 6)
+    framework.save({'x': x, 'v': x[1:, ::2], 'i': framework.arange(5)}, tmp_path / 'm.pt')
+    back = framework.load(tmp_path / 'm.pt', mmap=True)
+    np.testing.assert_array_equal(back['v'].numpy(), x[1:, ::2].numpy())
+    assert back['i'].tolist() == [0, 1, 2, 3, 4]
+    assert isinstance(back['x']._data.base.base, np.memmap)
+    back['x'][1, 0] = -5.0                       # copy-on-write: the view sees it, the file does not
+    assert back['v'][0, 0].item() == -5.0
+    assert framework.load(tmp_path / 'm.pt')['x'][1, 0].item() == 6.0
+    framework.save(back, tmp_path / 'again.pt')  # mapped tensors save like any others
+    again = framework.load(tmp_path / 'again.pt')
+    assert again['v'][0, 0].item() == -5.0 and np.shares_memory(again['x']._data, again['v']._data)
+    import io
+    with pytest.raises(ValueError, match='f must be a file path in order to use the mmap argument'):
+        framework.load(io.BytesIO((tmp_path / 'm.pt').read_bytes()), mmap=True)
+
+
+def test_mmap_of_a_torch_file(tmp_path):
+    torch = pytest.importorskip('torch')
+    x = torch.arange(24.).reshape(4, 6)
+    torch.save([x, x.t()], tmp_path / 't.pt')
+    a, b = framework.load(tmp_path / 't.pt', mmap=True)
+    np.testing.assert_array_equal(b.numpy(), x.t().numpy())
+    assert np.shares_memory(a._data, b._data)
