@@ -19,6 +19,7 @@ import secrets
 import struct
 import sys
 import zipfile
+import zlib
 
 import numpy as np
 
@@ -128,6 +129,8 @@ class _Pickler(pickle._Pickler):
     def save(self, obj, save_persistent_id=True):
         if obj.__class__ is _dtype.dtype:
             obj = _DTYPE_GLOBALS[obj.name]      # torch.float32 is stored as the bare global, not a call
+        elif isinstance(obj, np.generic):
+            obj = obj.item()     # a NumPy scalar (an lr computed with NumPy, say) as the Python number it holds
         super().save(obj, save_persistent_id)
 
     dispatch = dict(pickle._Pickler.dispatch)
@@ -548,20 +551,35 @@ def load(f, map_location=None, pickle_module=None, *, weights_only=True, mmap=No
     return _load_archive(f, name, map_location, None)
 
 
-def _mapped(zf, path, record, dt, numel):
-    """The record's data as a copy-on-write memory map of the file, when it is stored uncompressed."""
+def _data_start(zf, record):
+    """Where a stored (uncompressed) record's bytes begin in the archive file, or None if it is compressed."""
     info = zf.getinfo(record)
-    if info.compress_type != zipfile.ZIP_STORED or numel == 0:
+    if info.compress_type != zipfile.ZIP_STORED:
         return None
     zf.fp.seek(info.header_offset)
     head = zf.fp.read(30)
     if len(head) != 30 or head[:4] != b'PK\x03\x04':
         raise _Damaged(f'the local header of {record} is damaged')
     name_len, extra_len = struct.unpack('<HH', head[26:30])
-    start = info.header_offset + 30 + name_len + extra_len
-    if start + info.file_size > os.path.getsize(path):
-        raise _Damaged(f'the storage record {record} runs past the end of the file')
-    return np.memmap(path, dtype=dt.np, mode='c', offset=start, shape=(numel,))
+    return info.header_offset + 30 + name_len + extra_len
+
+
+def _read_storage(zf, record, dt, numel):
+    """A stored record read straight into a new array (one copy), its CRC checked; None if compressed."""
+    start = _data_start(zf, record)
+    if start is None:
+        return None
+    arr = np.empty(numel, dt.np)
+    view = memoryview(arr.view(np.uint8))
+    zf.fp.seek(start)
+    got = zf.fp.readinto(view) if hasattr(zf.fp, 'readinto') else None
+    if got is None:
+        return None
+    if got != arr.nbytes:
+        raise _Damaged(f'the storage record {record} is cut short ({got} of {arr.nbytes} bytes)')
+    if zlib.crc32(view) != zf.getinfo(record).CRC:
+        raise _Damaged(f'the storage record {record} does not match its checksum (CRC-32)')
+    return arr
 
 
 def _load_archive(fh, name, map_location, mmap_path):
@@ -596,10 +614,17 @@ def _load_archive(fh, name, map_location, mmap_path):
             if size != want:
                 raise _Damaged(f'the storage record {record} has {size} bytes, expected {want}')
             dev = _target(location, map_location)
-            if mmap_path is not None and dev.type == 'cpu' and byteorder == sys.byteorder:
-                arr = _mapped(zf, mmap_path, record, dt, numel)
-                if arr is not None:
+            native = byteorder == sys.byteorder
+            if mmap_path is not None and dev.type == 'cpu' and native and numel:
+                start = _data_start(zf, record)
+                if start is not None:
+                    if start + size > os.path.getsize(mmap_path):
+                        raise _Damaged(f'the storage record {record} runs past the end of the file')
+                    arr = np.memmap(mmap_path, dtype=dt.np, mode='c', offset=start, shape=(numel,))
                     return arr.view(np.ndarray)     # tensors hold plain arrays (the class tells CPU from GPU)
+            arr = _read_storage(zf, record, dt, numel) if native and numel else None
+            if arr is not None:
+                return _device.move(arr, dev) if dev.type != 'cpu' else arr
             raw = _read(zf, name, record)
             arr = np.frombuffer(bytearray(raw), dtype=dt.np.newbyteorder('<' if byteorder == 'little' else '>'))
             if arr.dtype != dt.np:

@@ -35,7 +35,8 @@ def test_flipped_byte_in_storage(good, tmp_path):
     data[start + 100] ^= 0xFF
     path = tmp_path / 'flip.pt'
     path.write_bytes(bytes(data))
-    with pytest.raises(RuntimeError, match=r'flip\.pt: damaged file: record archive/data/0 cannot be read'):
+    with pytest.raises(RuntimeError, match=r'flip\.pt: damaged file: the storage record archive/data/0 does not '
+                                           r'match its checksum \(CRC-32\)'):
         framework.load(path)
 
 

@@ -92,6 +92,12 @@ def test_parameters_and_requires_grad(tmp_path):
     assert back['q'].requires_grad and back['q'].is_leaf and not back['r'].requires_grad
 
 
+def test_numpy_scalars_are_saved_as_python_numbers(tmp_path):
+    framework.save({'lr': np.float64(0.5), 'n': np.int32(3), 'ok': np.bool_(True)}, tmp_path / 's.pt')
+    back = framework.load(tmp_path / 's.pt')
+    assert back == {'lr': 0.5, 'n': 3, 'ok': True} and type(back['lr']) is float and type(back['n']) is int
+
+
 def test_unsupported_objects_are_refused_on_save(tmp_path):
     import pickle
     with pytest.raises(pickle.PicklingError, match='numpy.ndarray'):
@@ -325,3 +331,17 @@ def test_mmap_of_a_torch_file(tmp_path):
     a, b = framework.load(tmp_path / 't.pt', mmap=True)
     np.testing.assert_array_equal(b.numpy(), x.t().numpy())
     assert np.shares_memory(a._data, b._data)
+
+
+def test_a_recompressed_archive_still_loads(tmp_path):
+    x = framework.arange(24.).reshape(4, 6)
+    framework.save([x, x.t()], tmp_path / 'a.pt')
+    with zipfile.ZipFile(tmp_path / 'a.pt') as zf:
+        items = {n: zf.read(n) for n in zf.namelist()}
+    with zipfile.ZipFile(tmp_path / 'z.pt', 'w', zipfile.ZIP_DEFLATED) as zf:     # e.g. re-zipped by a tool
+        for n, v in items.items():
+            zf.writestr(n, v)
+    for mmap in (False, True):
+        a, b = framework.load(tmp_path / 'z.pt', mmap=mmap)
+        np.testing.assert_array_equal(b.numpy(), x.t().numpy())
+        assert np.shares_memory(a._data, b._data)
