@@ -345,3 +345,15 @@ def test_a_recompressed_archive_still_loads(tmp_path):
         a, b = framework.load(tmp_path / 'z.pt', mmap=mmap)
         np.testing.assert_array_equal(b.numpy(), x.t().numpy())
         assert np.shares_memory(a._data, b._data)
+
+
+def test_dtype_and_device_objects_both_ways(tmp_path):
+    torch = pytest.importorskip('torch')
+    framework.save([getattr(framework, d) for d in DTYPES] + [framework.device('cpu'), framework.device('cuda', 1)],
+                   tmp_path / 'd.pt')
+    back = torch.load(tmp_path / 'd.pt', weights_only=True)
+    assert back == [getattr(torch, d) for d in DTYPES] + [torch.device('cpu'), torch.device('cuda', 1)]
+    torch.save(back, tmp_path / 't.pt')
+    ours = framework.load(tmp_path / 't.pt')
+    assert ours[:9] == [getattr(framework, d) for d in DTYPES]
+    assert str(ours[9]) == 'cpu' and str(ours[10]) == 'cuda:1'
