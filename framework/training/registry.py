@@ -64,10 +64,13 @@ def lookup(kind, name, path, table):
 
 # Parameters that commonly have no default (or a None one) but a known type.
 _INTS = {'in_features', 'out_features', 'in1_features', 'in2_features', 'step_size', 'T_max', 'T_0', 'T_mult',
-         'total_iters', 'start_dim', 'end_dim', 'dim', 'num_classes', 'last_epoch', 'ignore_index'}
+         'total_iters', 'start_dim', 'end_dim', 'dim', 'num_classes', 'last_epoch', 'ignore_index',
+         'total_steps', 'epochs', 'steps_per_epoch', 'step_size_up'}
 _POSITIVE = {'step_size', 'T_max', 'T_0'}
 _NUMBERS = {'lr', 'gamma', 'momentum', 'weight_decay', 'eps', 'p', 'negative_slope', 'alpha', 'beta', 'eta_min',
-            'factor', 'start_factor', 'end_factor', 'min_val', 'max_val', 'delta', 'label_smoothing', 'max_lr'}
+            'factor', 'start_factor', 'end_factor', 'min_val', 'max_val', 'delta', 'label_smoothing', 'max_lr',
+            'rho', 'lr_decay', 'initial_accumulator_value', 'momentum_decay', 'power', 'pct_start', 'div_factor',
+            'final_div_factor'}
 
 
 def _expect(path, default, value):
