@@ -48,7 +48,11 @@ CASES = (
                                                      decoupled_weight_decay=(False, True), maximize=(False, True))]
     + [(name, dict(lr=0.01, **o)) for name in ('Adam', 'AdamW')
        for o in grid(amsgrad=(False, True), weight_decay=(0, 0.1), maximize=(False, True))]
-    + [('Adam', dict(lr=0.01, amsgrad=True, foreach=True)), ('Adam', dict(lr=0.01, fused=True)),
+    + [('SGD', dict(lr=0.01, **o)) for o in grid(momentum=(0, 0.9), dampening=(0, 0.3), nesterov=(False, True),
+                                                   weight_decay=(0, 0.1), maximize=(False, True))
+       if not (o['nesterov'] and (o['momentum'] == 0 or o['dampening'] != 0))]
+    + [('SGD', dict(lr=0.01, momentum=0.9, foreach=True)), ('SGD', dict(lr=0.01, fused=False)),
+       ('Adam', dict(lr=0.01, amsgrad=True, foreach=True)), ('Adam', dict(lr=0.01, fused=True)),
        ('AdamW', dict(lr=0.01, amsgrad=True, fused=True)), ('RMSprop', dict(lr=0.01, foreach=True)),
        ('Adagrad', dict(lr=0.1, fused=True)), ('NAdam', dict(lr=0.01, foreach=False))]
 )
