@@ -5,6 +5,8 @@ from .linear import Linear, Identity, Flatten, Unflatten, Bilinear
 from .activation import (ReLU, ReLU6, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, ELU, Softplus, Hardtanh, LogSigmoid,
                          Softmax, LogSoftmax, Softmin)
 from .dropout import Dropout
+from .sparse import Embedding, EmbeddingBag
+from .normalization import LayerNorm, GroupNorm, RMSNorm
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, NLLLoss,
                    CrossEntropyLoss)

@@ -226,6 +226,13 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return input / where(n < eps, eps, n)
 
 
+# ---- embeddings and normalization layers (framework/ops/embedding.py, norms.py)
+from ..ops.embedding import embedding, embedding_bag  # noqa: E402
+from ..ops.norms import layer_norm, group_norm, rms_norm  # noqa: E402
+
+__all__ += ['embedding', 'embedding_bag', 'layer_norm', 'group_norm', 'rms_norm']
+
+
 def flatten(input, start_dim=0, end_dim=-1):
     return input.flatten(start_dim, end_dim)
 

@@ -1,0 +1,371 @@
+"""Embedding, EmbeddingBag, LayerNorm, GroupNorm, RMSNorm, the remaining activations, distances, pixel
+shuffle and losses: hand-worked values, PyTorch's values and gradients, float64 gradcheck/gradgradcheck,
+parameter names, init, reprs and error messages."""
+import math
+
+import numpy as np
+import pytest
+
+import framework
+from framework import nn
+from framework.nn import functional as F
+from framework.autograd import gradcheck, gradgradcheck
+from tests.conftest import torch_or_none
+
+R = np.random.default_rng(0)
+
+
+def arr(*shape, lo=-1.0, hi=1.0, dtype=np.float64):
+    return R.uniform(lo, hi, shape).astype(dtype)
+
+
+def f64(*arrays):
+    return [framework.tensor(a, requires_grad=a.dtype.kind == 'f') for a in arrays]
+
+
+def vs_torch(fn, arrays, rtol=1e-5, atol=1e-6, name=None, dtype=np.float32):
+    """fn(T, *tensors) under framework and torch: values and the gradients of every float input agree."""
+    torch = torch_or_none()
+    if torch is None:
+        return
+    outs = []
+    for T in (framework, torch):
+        ts = [T.tensor(a.astype(dtype) if a.dtype.kind == 'f' else a, requires_grad=a.dtype.kind == 'f')
+              for a in arrays]
+        y = fn(T, *ts)
+        w = np.sin(np.arange(y.numel(), dtype=np.float64)).reshape(tuple(y.shape)).astype(dtype)
+        (y * T.tensor(w)).sum().backward()
+        outs.append((y, [t.grad for t in ts]))
+    (y, gs), (ty, tgs) = outs
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=rtol, atol=atol)
+    for g, tg in zip(gs, tgs):
+        assert (g is None) == (tg is None)
+        if g is not None:
+            np.testing.assert_allclose(g.numpy(), tg.numpy(), rtol=rtol, atol=atol)
+    if name:
+        assert type(y.grad_fn).__name__ == type(ty.grad_fn).__name__ == name
+
+
+def raises_like_torch(exc, message, fn):
+    """fn(T) raises exc with exactly this message, under framework and (where installed) torch; framework
+    names its own types (framework.Size) where PyTorch names torch's."""
+    torch = torch_or_none()
+    for T in (framework,) + ((torch,) if torch is not None else ()):
+        with pytest.raises(exc) as e:
+            fn(T)
+        text = str(e.value)
+        assert (text.replace('framework.Size', 'torch.Size') if T is framework else text) == message, T.__name__
+
+
+# ---------------------------------------------------------------- Embedding
+def test_embedding_by_hand():
+    w = framework.tensor([[0.0, 1.0], [2.0, 3.0], [4.0, 5.0]], requires_grad=True)
+    idx = framework.tensor([[2, 0], [2, 2]])
+    y = F.embedding(idx, w)
+    assert y.tolist() == [[[4.0, 5.0], [0.0, 1.0]], [[4.0, 5.0], [4.0, 5.0]]]
+    assert type(y.grad_fn).__name__ == 'EmbeddingBackward0'
+    y.sum().backward()
+    assert w.grad.tolist() == [[1.0, 1.0], [0.0, 0.0], [3.0, 3.0]]
+    # padding_idx rows get no gradient; scale_grad_by_freq divides by how often a row was looked up
+    w.grad = None
+    F.embedding(idx, w, padding_idx=0, scale_grad_by_freq=True).sum().backward()
+    assert w.grad.tolist() == [[0.0, 0.0], [0.0, 0.0], [1.0, 1.0]]
+
+
+@pytest.mark.parametrize('kw', [{}, {'padding_idx': 1}, {'padding_idx': -2}, {'scale_grad_by_freq': True},
+                                {'padding_idx': 0, 'scale_grad_by_freq': True}], ids=str)
+def test_embedding_vs_torch_and_gradgradcheck(kw):
+    idx = np.array([[1, 2, 0, 2], [3, 3, 3, 4]])
+    w = arr(5, 3)
+    vs_torch(lambda T, w: T.nn.functional.embedding(T.tensor(idx), w, **kw), [w], name='EmbeddingBackward0')
+    wt, = f64(w)
+    if not kw:      # padding_idx and scale_grad_by_freq change the gradient on purpose: not a derivative
+        assert gradcheck(lambda w: F.embedding(framework.tensor(idx), w, **kw), [wt])
+    if not kw.get('scale_grad_by_freq'):     # PyTorch's own gradgradcheck fails there too: the scaling repeats
+        assert gradgradcheck(lambda w: F.embedding(framework.tensor(idx), w, **kw) ** 2, [wt])
+    torch = torch_or_none()
+    if torch is not None:           # second derivatives as PyTorch's, whatever the options
+        got = []
+        for T in (framework, torch):
+            w2 = T.tensor(w, requires_grad=True)
+            y = T.nn.functional.embedding(T.tensor(idx), w2, **kw) ** 3
+            g, = T.autograd.grad(y.sum(), w2, create_graph=True)
+            gg, = T.autograd.grad((g * T.tensor(np.cos(np.arange(15.0)).reshape(5, 3))).sum(), w2)
+            got.append(gg.numpy())
+        np.testing.assert_allclose(got[0], got[1], rtol=1e-10, atol=1e-12)
+
+
+def test_embedding_max_norm_renormalizes_in_place():
+    w = framework.tensor([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]])
+    v = w._version
+    y = F.embedding(framework.tensor([0, 1]), w, max_norm=1.0)
+    assert np.allclose(w.numpy(), [[0.6, 0.8], [0.3, 0.4], [6.0, 8.0]], atol=1e-6)   # row 2 was not looked up
+    assert np.allclose(y.numpy(), [[0.6, 0.8], [0.3, 0.4]], atol=1e-6) and w._version > v
+    w = framework.tensor([[3.0, 4.0]])
+    F.embedding(framework.tensor([0]), w, max_norm=2.0, norm_type=1.0)       # |3| + |4| = 7 → scaled to 2
+    assert np.allclose(w.numpy(), [[6 / 7, 8 / 7]], atol=1e-6)
+    torch = torch_or_none()
+    if torch is not None:
+        wa = arr(6, 4, lo=-2, hi=2, dtype=np.float32)
+        idx = np.array([0, 2, 2, 5])
+        ours, theirs = framework.tensor(wa), torch.tensor(wa)
+        a = F.embedding(framework.tensor(idx), ours, max_norm=1.5, norm_type=3.0)
+        b = torch.nn.functional.embedding(torch.tensor(idx), theirs, max_norm=1.5, norm_type=3.0)
+        np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6, atol=1e-6)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-6)
+
+
+def test_embedding_module():
+    framework.manual_seed(0)
+    e = nn.Embedding(10, 3, padding_idx=2)
+    assert list(e.state_dict()) == ['weight'] and e.weight.shape == (10, 3)
+    assert e.weight[2].tolist() == [0.0, 0.0, 0.0]
+    big = nn.Embedding(1000, 50).weight.detach().numpy()
+    assert abs(big.mean()) < 0.02 and abs(big.std() - 1) < 0.02             # init.normal_(0, 1)
+    assert repr(e) == 'Embedding(10, 3, padding_idx=2)'
+    assert repr(nn.Embedding(5, 2, padding_idx=-1, max_norm=1.0, norm_type=1.0, scale_grad_by_freq=True)) == \
+        'Embedding(5, 2, padding_idx=4, max_norm=1.0, norm_type=1.0, scale_grad_by_freq=True)'
+    out = e(framework.tensor([[2, 3]]))
+    assert out.shape == (1, 2, 3) and out[0, 0].tolist() == [0.0, 0.0, 0.0]
+    pre = framework.tensor([[1.0, 2.0], [3.0, 4.0]])
+    frozen = nn.Embedding.from_pretrained(pre)
+    assert not frozen.weight.requires_grad and frozen(framework.tensor([1])).tolist() == [[3.0, 4.0]]
+    assert nn.Embedding.from_pretrained(pre, freeze=False, padding_idx=0).weight.requires_grad
+    torch = torch_or_none()
+    if torch is not None:
+        assert repr(torch.nn.Embedding(5, 2, padding_idx=-1, max_norm=1.0, norm_type=1.0,
+                                       scale_grad_by_freq=True)) == \
+            'Embedding(5, 2, padding_idx=4, max_norm=1.0, norm_type=1.0, scale_grad_by_freq=True)'
+
+
+def test_embedding_errors():
+    w = lambda T: T.ones(5, 3)     # noqa: E731
+    raises_like_torch(RuntimeError, "Expected tensor for argument #1 'indices' to have one of the following scalar "
+                      'types: Long, Int; but got torch.FloatTensor instead (while checking arguments for embedding)',
+                      lambda T: T.nn.functional.embedding(T.tensor([1.0]), w(T)))
+    raises_like_torch(IndexError, 'index out of range in self',
+                      lambda T: T.nn.functional.embedding(T.tensor([5]), w(T)))
+    raises_like_torch(IndexError, 'index out of range in self',
+                      lambda T: T.nn.functional.embedding(T.tensor([-1]), w(T)))
+    raises_like_torch(AssertionError, 'Padding_idx must be within num_embeddings',
+                      lambda T: T.nn.functional.embedding(T.tensor([1]), w(T), padding_idx=5))
+    raises_like_torch(AssertionError, 'Padding_idx must be within num_embeddings',
+                      lambda T: T.nn.Embedding(5, 3, padding_idx=-6))
+    raises_like_torch(RuntimeError, "'weight' must be 2-D",
+                      lambda T: T.nn.functional.embedding(T.tensor([1]), T.ones(5)))
+    raises_like_torch(AssertionError, 'Embeddings parameter is expected to be 2-dimensional',
+                      lambda T: T.nn.Embedding.from_pretrained(T.ones(5)))
+    raises_like_torch(AssertionError, 'Shape of weight does not match num_embeddings and embedding_dim',
+                      lambda T: T.nn.Embedding(5, 3, _weight=T.ones(4, 3)))
+    with pytest.raises(NotImplementedError, match='sparse=False only'):
+        nn.Embedding(3, 2, sparse=True)(framework.tensor([0]))
+
+
+# ---------------------------------------------------------------- EmbeddingBag
+def test_embedding_bag_by_hand():
+    w = framework.tensor([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0], [4.0, 40.0]], requires_grad=True)
+    idx = framework.tensor([0, 2, 3, 1, 1])
+    offsets = framework.tensor([0, 2, 2])             # bags [0, 2], [], [3, 1, 1]
+    assert F.embedding_bag(idx, w, offsets, mode='sum').tolist() == [[4.0, 40.0], [0.0, 0.0], [8.0, 80.0]]
+    assert np.allclose(F.embedding_bag(idx, w, offsets, mode='mean').tolist(), [[2.0, 20.0], [0.0, 0.0],
+                                                                                 [8 / 3, 80 / 3]])
+    assert F.embedding_bag(idx, w, offsets, mode='max').tolist() == [[3.0, 30.0], [0.0, 0.0], [4.0, 40.0]]
+    F.embedding_bag(idx, w, offsets, mode='mean').sum().backward()
+    assert np.allclose(w.grad.tolist(), [[0.5, 0.5], [2 / 3, 2 / 3], [0.5, 0.5], [1 / 3, 1 / 3]])
+    # per_sample_weights scale each row of a sum; padding_idx entries leave their bag (and its count)
+    psw = framework.tensor([1.0, 2.0, 0.5, 1.0, 1.0])
+    assert F.embedding_bag(idx, w, offsets, mode='sum', per_sample_weights=psw).tolist() == \
+        [[7.0, 70.0], [0.0, 0.0], [6.0, 60.0]]
+    assert F.embedding_bag(idx, w, offsets, mode='mean', padding_idx=1).tolist() == \
+        [[2.0, 20.0], [0.0, 0.0], [4.0, 40.0]]
+    # 2-D input: fixed-length bags, one per row
+    assert F.embedding_bag(framework.tensor([[0, 1], [2, 3]]), w, mode='sum').tolist() == \
+        [[3.0, 30.0], [7.0, 70.0]]
+
+
+BAG_CASES = [dict(mode=m, **kw) for m in ('sum', 'mean', 'max')
+             for kw in ({}, {'padding_idx': 2}, {'include_last_offset': True},
+                        {'include_last_offset': True, 'padding_idx': 3})]
+
+
+@pytest.mark.parametrize('kw', BAG_CASES, ids=str)
+@pytest.mark.parametrize('offsets', [[0, 3, 3, 5], [0, 8], [0, 0, 8]], ids=str)
+def test_embedding_bag_vs_torch(kw, offsets):
+    idx = np.array([1, 2, 0, 2, 3, 3, 3, 9])
+    if kw.get('include_last_offset'):
+        offsets = offsets + [8]     # the documented layout: the last offset is the input's length
+    vs_torch(lambda T, w: T.nn.functional.embedding_bag(T.tensor(idx), w, T.tensor(offsets), **kw), [arr(10, 4)])
+
+
+def test_embedding_bag_scale_grad_by_freq():
+    """As F.embedding: a row looked up k times gets each of its k gradients divided by k. (PyTorch 2.13's CPU
+    embedding_bag divides by the count of the previous distinct index instead: for these indices rows 3 and 9
+    get 1.5 and 1/3, where F.embedding gives 1 and 1.)"""
+    idx = framework.tensor([1, 2, 0, 2, 3, 3, 3, 9])
+    w = framework.ones(10, 1, requires_grad=True)
+    F.embedding_bag(idx, w, framework.tensor([0, 3, 3, 5]), mode='sum', scale_grad_by_freq=True).sum().backward()
+    assert w.grad.flatten().tolist() == [1.0, 1.0, 1.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]
+    w2 = framework.ones(10, 1, requires_grad=True)
+    F.embedding(idx, w2, scale_grad_by_freq=True).sum().backward()
+    assert w2.grad.tolist() == w.grad.tolist()
+    w.grad = None
+    F.embedding_bag(idx, w, framework.tensor([0, 3]), mode='mean', scale_grad_by_freq=True,
+                    padding_idx=2).sum().backward()
+    # bag 0 = [1, (2), 0]: mean of 2 rows; bag 1 = [(2), 3, 3, 3, 9]: mean of 4; row 3: 3 * (1/4) / 3
+    assert np.allclose(w.grad.flatten().tolist(), [0.5, 0.5, 0, 0.25, 0, 0, 0, 0, 0, 0.25])
+
+
+def test_embedding_bag_per_sample_weights_and_2d_vs_torch():
+    idx = np.array([[1, 2, 0], [3, 3, 9]])
+    vs_torch(lambda T, w, p: T.nn.functional.embedding_bag(T.tensor(idx), w, mode='sum', per_sample_weights=p),
+             [arr(10, 4), arr(2, 3)])
+    for mode in ('mean', 'max'):
+        vs_torch(lambda T, w: T.nn.functional.embedding_bag(T.tensor(idx), w, mode=mode), [arr(10, 4)])
+
+
+def test_embedding_bag_gradgradcheck():
+    idx = framework.tensor([1, 2, 0, 2, 3, 3])
+    off = framework.tensor([0, 2, 2])
+    w, p = f64(arr(5, 3), arr(6))
+    for mode in ('sum', 'mean', 'max'):
+        assert gradcheck(lambda w: F.embedding_bag(idx, w, off, mode=mode), [w])
+        assert gradgradcheck(lambda w: F.embedding_bag(idx, w, off, mode=mode) ** 2, [w])
+    assert gradgradcheck(lambda w, p: F.embedding_bag(idx, w, off, mode='sum', per_sample_weights=p) ** 2, [w, p])
+
+
+def test_embedding_bag_module_and_errors():
+    framework.manual_seed(0)
+    bag = nn.EmbeddingBag(10, 3, mode='max', padding_idx=-9)
+    assert repr(bag) == "EmbeddingBag(10, 3, mode='max', padding_idx=1)" and list(bag.state_dict()) == ['weight']
+    assert bag.weight[1].tolist() == [0.0, 0.0, 0.0]
+    assert repr(nn.EmbeddingBag(5, 2)) == "EmbeddingBag(5, 2, mode='mean')"
+    out = bag(framework.tensor([0, 1, 2]), framework.tensor([0, 1]))
+    assert out.shape == (2, 3)
+    pre = nn.EmbeddingBag.from_pretrained(framework.ones(4, 2), mode='sum')
+    assert not pre.weight.requires_grad and pre(framework.tensor([[0, 1, 2]])).tolist() == [[3.0, 3.0]]
+    w = lambda T: T.ones(5, 3)      # noqa: E731
+    eb = lambda T, *a, **k: T.nn.functional.embedding_bag(*a, **k)     # noqa: E731
+    raises_like_torch(ValueError, 'offsets has to be a 1D Tensor but got None',
+                      lambda T: eb(T, T.tensor([1, 2]), w(T)))
+    raises_like_torch(ValueError, 'input has to be 1D or 2D Tensor, but got Tensor of dimension 3',
+                      lambda T: eb(T, T.tensor([[[1, 2]]]), w(T)))
+    raises_like_torch(ValueError, 'offsets has to be a 1D Tensor',
+                      lambda T: eb(T, T.tensor([1, 2]), w(T), T.tensor([[0]])))
+    raises_like_torch(NotImplementedError, "embedding_bag: per_sample_weights was not None. per_sample_weights is "
+                      "only supported for mode='sum' (got mode='mean'). Please open a feature request on GitHub.",
+                      lambda T: eb(T, T.tensor([1, 2]), w(T), T.tensor([0]), mode='mean',
+                                   per_sample_weights=T.ones(2)))
+    raises_like_torch(ValueError, 'mode has to be one of sum, mean or max',
+                      lambda T: eb(T, T.tensor([1, 2]), w(T), T.tensor([0]), mode='foo'))
+    raises_like_torch(RuntimeError, 'offsets[0] has to be 0, i.e., the first sequence in the mini-batch has to start '
+                      'from position 0. However, got 1\n[ torch.LongTensor{} ]',
+                      lambda T: eb(T, T.tensor([1, 2]), w(T), T.tensor([1])))
+    raises_like_torch(RuntimeError, "offsets[-1] can not be greater than input's length 2 but got offsets[-1] of 3",
+                      lambda T: eb(T, T.tensor([1, 2]), w(T), T.tensor([0, 3])))
+    raises_like_torch(RuntimeError, 'Index 1 of input takes value 7 which is not in the valid range [0, 5)',
+                      lambda T: eb(T, T.tensor([1, 7]), w(T), T.tensor([0])))
+    raises_like_torch(ValueError, 'embedding_bag: If per_sample_weights (torch.Size([3])) is not None, then it must '
+                      'have the same shape as the input (torch.Size([2]))',
+                      lambda T: eb(T, T.tensor([1, 2]), w(T), T.tensor([0]), per_sample_weights=T.ones(3)))
+    raises_like_torch(ValueError, 'max mode does not support scaling the gradient by the frequency',
+                      lambda T: eb(T, T.tensor([1, 2]), w(T), T.tensor([0]), mode='max', scale_grad_by_freq=True))
+    with pytest.raises(ValueError, match='^if input is 2D, then offsets has to be None'):
+        F.embedding_bag(framework.tensor([[1, 2]]), framework.ones(5, 3), framework.tensor([0]))
+
+
+# ---------------------------------------------------------------- normalization
+def test_layer_norm_by_hand():
+    x = framework.tensor([[1.0, 2.0, 3.0, 6.0]])
+    y = F.layer_norm(x, (4,), eps=0.0)          # mean 3, variance (4 + 1 + 0 + 9) / 4 = 3.5
+    assert y.tolist()[0] == pytest.approx([-2 / math.sqrt(3.5), -1 / math.sqrt(3.5), 0.0, 3 / math.sqrt(3.5)])
+    w, b = framework.tensor([1.0, 2.0, 3.0, 4.0]), framework.tensor([0.5, 0.5, 0.5, 0.5])
+    assert F.layer_norm(x, [4], w, b, eps=0.0).tolist()[0] == pytest.approx(
+        [0.5 - 2 / math.sqrt(3.5), 0.5 - 2 / math.sqrt(3.5), 0.5, 0.5 + 12 / math.sqrt(3.5)])
+    # rms_norm: x / sqrt(mean(x^2) + eps), mean(x^2) = 50 / 4
+    assert F.rms_norm(x, (4,), eps=0.0).tolist()[0] == pytest.approx([v / math.sqrt(12.5) for v in (1, 2, 3, 6)])
+    # group_norm with 2 groups of 2 channels: each group normalized alone
+    g = F.group_norm(framework.tensor([[[1.0], [3.0], [10.0], [20.0]]]), 2, eps=0.0)
+    assert g.flatten().tolist() == pytest.approx([-1.0, 1.0, -1.0, 1.0])
+
+
+NORMS = [
+    ('layer_norm', lambda T, x, w, b: T.nn.functional.layer_norm(x, (4,), w, b), [(2, 6, 4), (4,), (4,)],
+     'NativeLayerNormBackward0'),
+    ('layer_norm_2d', lambda T, x, w, b: T.nn.functional.layer_norm(x, (6, 4), w, b, eps=1e-3),
+     [(2, 6, 4), (6, 4), (6, 4)], 'NativeLayerNormBackward0'),
+    ('layer_norm_plain', lambda T, x: T.nn.functional.layer_norm(x, (4,)), [(3, 4)], 'NativeLayerNormBackward0'),
+    ('layer_norm_weight_only', lambda T, x, w: T.nn.functional.layer_norm(x, (4,), w), [(3, 4), (4,)], None),
+    ('group_norm', lambda T, x, w, b: T.nn.functional.group_norm(x, 3, w, b), [(2, 6, 5), (6,), (6,)], None),
+    ('group_norm_4d', lambda T, x, w, b: T.nn.functional.group_norm(x, 2, w, b, eps=1e-2),
+     [(2, 4, 3, 3), (4,), (4,)], None),
+    ('group_norm_2d', lambda T, x: T.nn.functional.group_norm(x, 1), [(3, 4)], None),
+    ('rms_norm', lambda T, x, w: T.nn.functional.rms_norm(x, (4,), w), [(2, 6, 4), (4,)], None),
+    ('rms_norm_eps', lambda T, x: T.nn.functional.rms_norm(x, (6, 4), eps=1e-2), [(2, 6, 4)], None),
+]
+
+
+@pytest.mark.parametrize('name,fn,shapes,node', NORMS, ids=[n[0] for n in NORMS])
+def test_norms_vs_torch_and_gradgradcheck(name, fn, shapes, node):
+    arrays = [arr(*s) for s in shapes]
+    vs_torch(fn, arrays, name=node)
+    vs_torch(fn, arrays, dtype=np.float64, rtol=1e-10, atol=1e-12)
+    ts = f64(*arrays)
+    assert gradcheck(lambda *a: fn(framework, *a), ts)
+    assert gradgradcheck(lambda *a: fn(framework, *a), ts)
+
+
+def test_norm_modules_match_torch():
+    cases = [('LayerNorm', (4,), {}), ('LayerNorm', ((3, 4),), {'elementwise_affine': False}),
+             ('LayerNorm', (4,), {'bias': False, 'eps': 1e-3}), ('GroupNorm', (3, 6), {}),
+             ('GroupNorm', (3, 6), {'affine': False}), ('GroupNorm', (2, 4), {'bias': False}),
+             ('RMSNorm', (4,), {}), ('RMSNorm', ([3, 4],), {'eps': 1e-3, 'elementwise_affine': False})]
+    expected = ['LayerNorm((4,), eps=1e-05, elementwise_affine=True, bias=True)',
+                'LayerNorm((3, 4), eps=1e-05, elementwise_affine=False, bias=False)',
+                'LayerNorm((4,), eps=0.001, elementwise_affine=True, bias=False)',
+                'GroupNorm(3, 6, eps=1e-05, affine=True, bias=True)',
+                'GroupNorm(3, 6, eps=1e-05, affine=False, bias=False)',
+                'GroupNorm(2, 4, eps=1e-05, affine=True, bias=False)',
+                'RMSNorm((4,), eps=None, elementwise_affine=True)',
+                'RMSNorm((3, 4), eps=0.001, elementwise_affine=False)']
+    keys = [['weight', 'bias'], [], ['weight'], ['weight', 'bias'], [], ['weight'], ['weight'], []]
+    torch = torch_or_none()
+    for (name, args, kw), rep, k in zip(cases, expected, keys):
+        m = getattr(nn, name)(*args, **kw)
+        assert repr(m) == rep and list(m.state_dict()) == k
+        for p in m.parameters():
+            assert set(p.detach().numpy().ravel().tolist()) <= {0.0, 1.0}
+        if torch is not None:
+            tm = getattr(torch.nn, name)(*args, **kw)
+            assert repr(tm) == rep and list(tm.state_dict()) == k
+    x = framework.tensor(arr(2, 6, 4).astype(np.float32))
+    ln = nn.LayerNorm(4)
+    assert np.allclose(ln(x).detach().numpy(), F.layer_norm(x, (4,)).detach().numpy())
+    assert nn.GroupNorm(3, 6)(x).shape == (2, 6, 4) and nn.RMSNorm(4)(x).shape == (2, 6, 4)
+
+
+def test_norm_errors():
+    x = lambda T: T.ones(2, 6, 4)       # noqa: E731
+    raises_like_torch(RuntimeError, 'Given normalized_shape=[5], expected input with shape [*, 5], but got input of '
+                      'size[2, 6, 4]', lambda T: T.nn.functional.layer_norm(x(T), (5,)))
+    raises_like_torch(RuntimeError, 'Given normalized_shape=[2, 6, 4, 1], expected input with shape '
+                      '[*, 2, 6, 4, 1], but got input of size[2, 6, 4]',
+                      lambda T: T.nn.functional.layer_norm(x(T), (2, 6, 4, 1)))
+    raises_like_torch(RuntimeError, 'Expected weight to be of same shape as normalized_shape, but got weight of '
+                      'shape [3] and normalized_shape = [4]',
+                      lambda T: T.nn.functional.layer_norm(x(T), (4,), weight=T.ones(3)))
+    raises_like_torch(RuntimeError, 'Expected bias to be of same shape as normalized_shape, but got bias of '
+                      'shape [3] and normalized_shape = [4]',
+                      lambda T: T.nn.functional.layer_norm(x(T), (4,), bias=T.ones(3)))
+    raises_like_torch(RuntimeError, 'Expected number of channels in input to be divisible by num_groups, but got '
+                      'input of shape [2, 6, 4] and num_groups=4', lambda T: T.nn.functional.group_norm(x(T), 4))
+    raises_like_torch(RuntimeError, 'Expected weight to be a vector of size equal to the number of channels in '
+                      'input, but got weight of shape [5] and input of shape [2, 6, 4]',
+                      lambda T: T.nn.functional.group_norm(x(T), 3, weight=T.ones(5)))
+    raises_like_torch(RuntimeError, 'Expected at least 2 dimensions for input tensor but received 1',
+                      lambda T: T.nn.functional.group_norm(T.ones(6), 3))
+    raises_like_torch(ValueError, 'Expected more than 1 value per channel when training, got input size [1, 3]',
+                      lambda T: T.nn.functional.group_norm(T.ones(1, 3), 3))
+    raises_like_torch(RuntimeError, 'Given normalized_shape=[5], expected input with shape [*5], but got input of '
+                      'size[2, 6, 4]', lambda T: T.nn.functional.rms_norm(x(T), (5,)))
+    raises_like_torch(ValueError, 'num_channels (6) must be divisible by num_groups (4)',
+                      lambda T: T.nn.GroupNorm(4, 6))
