@@ -7,6 +7,8 @@ from .activation import (ReLU, ReLU6, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, ELU,
 from .dropout import Dropout
 from .sparse import Embedding, EmbeddingBag
 from .normalization import LayerNorm, GroupNorm, RMSNorm
+from .activation import (Mish, Hardswish, Hardsigmoid, PReLU, Softsign, Tanhshrink, Softshrink, Hardshrink, CELU,
+                         SELU, GLU, Threshold)
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, NLLLoss,
                    CrossEntropyLoss)

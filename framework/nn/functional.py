@@ -226,11 +226,15 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return input / where(n < eps, eps, n)
 
 
-# ---- embeddings and normalization layers (framework/ops/embedding.py, norms.py)
+# ---- embeddings, normalization layers, more activations (framework/ops/embedding.py, norms.py, activation.py)
 from ..ops.embedding import embedding, embedding_bag  # noqa: E402
 from ..ops.norms import layer_norm, group_norm, rms_norm  # noqa: E402
 
-__all__ += ['embedding', 'embedding_bag', 'layer_norm', 'group_norm', 'rms_norm']
+from ..ops.activation import (mish, hardswish, hardsigmoid, softsign, tanhshrink, softshrink,  # noqa: E402
+                              hardshrink, threshold, celu, selu, glu, prelu)
+
+__all__ += ['embedding', 'embedding_bag', 'layer_norm', 'group_norm', 'rms_norm', 'mish', 'hardswish', 'hardsigmoid',
+            'softsign', 'tanhshrink', 'softshrink', 'hardshrink', 'threshold', 'celu', 'selu', 'glu', 'prelu']
 
 
 def flatten(input, start_dim=0, end_dim=-1):

@@ -369,3 +369,120 @@ def test_norm_errors():
                       'size[2, 6, 4]', lambda T: T.nn.functional.rms_norm(x(T), (5,)))
     raises_like_torch(ValueError, 'num_channels (6) must be divisible by num_groups (4)',
                       lambda T: T.nn.GroupNorm(4, 6))
+
+
+# ---------------------------------------------------------------- activations
+def test_activations_by_hand():
+    x = framework.tensor([-4.0, -1.0, 0.0, 0.25, 1.0, 4.0])
+    sp = [math.log1p(math.exp(v)) for v in (-4.0, -1.0, 0.0, 0.25, 1.0, 4.0)]
+    assert F.mish(x).tolist() == pytest.approx([v * math.tanh(s) for v, s in zip(x.tolist(), sp)], rel=1e-6)
+    assert F.hardswish(x).tolist() == pytest.approx([0.0, -1 / 3, 0.0, 0.25 * 3.25 / 6, 4 / 6, 4.0])
+    assert F.hardsigmoid(x).tolist() == pytest.approx([0.0, 2 / 6, 0.5, 3.25 / 6, 4 / 6, 1.0])
+    assert F.softsign(x).tolist() == pytest.approx([-0.8, -0.5, 0.0, 0.2, 0.5, 0.8])
+    assert F.tanhshrink(x).tolist() == pytest.approx([v - math.tanh(v) for v in x.tolist()], abs=1e-7)
+    assert F.softshrink(x, 0.5).tolist() == [-3.5, -0.5, 0.0, 0.0, 0.5, 3.5]
+    assert F.hardshrink(x, 0.5).tolist() == [-4.0, -1.0, 0.0, 0.0, 1.0, 4.0]
+    assert F.threshold(x, 0.1, 20.0).tolist() == [20.0, 20.0, 20.0, 0.25, 1.0, 4.0]
+    assert F.celu(x, 2.0).tolist() == pytest.approx([2 * math.expm1(-2), 2 * math.expm1(-0.5), 0.0, 0.25, 1.0, 4.0])
+    s, a = 1.0507009873554805, 1.6732632423543772
+    assert F.selu(x).tolist() == pytest.approx([s * a * math.expm1(-4), s * a * math.expm1(-1), 0, s * 0.25, s, 4 * s])
+    assert F.glu(framework.tensor([[1.0, 2.0, 0.0, 1.0]])).tolist()[0] == pytest.approx([0.5, 2 / (1 + math.exp(-1))])
+    w = framework.tensor([0.1, 0.2])
+    assert np.allclose(F.prelu(framework.tensor([[-1.0, -1.0], [2.0, -3.0]]), w).tolist(), [[-0.1, -0.2],
+                                                                                            [2.0, -0.6]])
+    # gradients at a few points: hardswish x / 3 + 1/2 inside [-3, 3]; shrink and threshold masks
+    xg = framework.tensor([-4.0, -1.0, 1.0, 4.0], requires_grad=True)
+    F.hardswish(xg).sum().backward()
+    assert xg.grad.tolist() == pytest.approx([0.0, 1 / 6, 5 / 6, 1.0])
+    xg.grad = None
+    F.softshrink(xg, 2.0).sum().backward()
+    assert xg.grad.tolist() == [1.0, 0.0, 0.0, 1.0]
+
+
+ACTS = [
+    ('mish', lambda T, x: T.nn.functional.mish(x), 'MishBackward0'),
+    ('hardswish', lambda T, x: T.nn.functional.hardswish(x), 'HardswishBackward0'),
+    ('hardsigmoid', lambda T, x: T.nn.functional.hardsigmoid(x), 'HardsigmoidBackward0'),
+    ('softsign', lambda T, x: T.nn.functional.softsign(x), 'DivBackward0'),
+    ('tanhshrink', lambda T, x: T.nn.functional.tanhshrink(x), 'SubBackward0'),
+    ('softshrink', lambda T, x: T.nn.functional.softshrink(x, 0.3), 'SoftshrinkBackward0'),
+    ('hardshrink', lambda T, x: T.nn.functional.hardshrink(x, 0.3), 'HardshrinkBackward0'),
+    ('threshold', lambda T, x: T.nn.functional.threshold(x, 0.1, -2.0), 'ThresholdBackward0'),
+    ('celu', lambda T, x: T.nn.functional.celu(x, 0.7), 'CeluBackward0'),
+    ('selu', lambda T, x: T.nn.functional.selu(x), 'EluBackward0'),
+    ('glu', lambda T, x: T.nn.functional.glu(x, 1), 'GluBackward0'),
+    ('glu_last', lambda T, x: T.nn.functional.glu(x), 'GluBackward0'),
+]
+
+
+@pytest.mark.parametrize('name,fn,node', ACTS, ids=[a[0] for a in ACTS])
+def test_activations_vs_torch_and_gradgradcheck(name, fn, node):
+    x = arr(3, 4, 2, lo=-5, hi=5)
+    x[np.abs(x) < 0.05] = 0.5            # keep finite differences away from kinks
+    x[np.abs(np.abs(x) - 3) < 0.05] = 2.0
+    x[np.abs(np.abs(x) - 0.3) < 0.05] = 1.0
+    x[np.abs(x - 0.1) < 0.05] = 1.0
+    vs_torch(fn, [x], name=node)
+    # PyTorch's float64 hardsigmoid and celu gradients use float32 constants (1.0f / 6.0f, 1 / alpha): 1e-7 apart
+    loose = name in ('hardsigmoid', 'celu')
+    vs_torch(fn, [x], dtype=np.float64, rtol=2e-7 if loose else 1e-10, atol=1e-12)
+    xt, = f64(x)
+    assert gradcheck(lambda t: fn(framework, t), [xt])
+    assert gradgradcheck(lambda t: fn(framework, t), [xt])
+
+
+@pytest.mark.parametrize('shape,n', [((3, 4, 2), 4), ((3, 4), 1), ((5,), 1), ((2, 3, 2, 2), 3)], ids=str)
+def test_prelu_vs_torch_and_gradgradcheck(shape, n):
+    x = arr(*shape, lo=-2, hi=2)
+    x[np.abs(x) < 0.05] = 0.5
+    w = arr(n, lo=0, hi=0.5)
+    vs_torch(lambda T, x, w: T.nn.functional.prelu(x, w), [x, w], name='PreluKernelBackward0')
+    assert gradgradcheck(lambda x, w: F.prelu(x, w) ** 2, f64(x, w))
+
+
+def test_activation_modules_and_inplace():
+    cases = [(nn.Mish(), 'Mish()'), (nn.Mish(inplace=True), 'Mish(inplace=True)'), (nn.Hardswish(), 'Hardswish()'),
+             (nn.Hardsigmoid(inplace=True), 'Hardsigmoid()'), (nn.PReLU(), 'PReLU(num_parameters=1)'),
+             (nn.PReLU(3, 0.1), 'PReLU(num_parameters=3)'), (nn.Softsign(), 'Softsign()'),
+             (nn.Tanhshrink(), 'Tanhshrink()'), (nn.Softshrink(), 'Softshrink(0.5)'),
+             (nn.Hardshrink(0.3), 'Hardshrink(0.3)'), (nn.CELU(), 'CELU(alpha=1.0)'),
+             (nn.CELU(2.0, inplace=True), 'CELU(alpha=2.0, inplace=True)'), (nn.SELU(True), 'SELU(inplace=True)'),
+             (nn.GLU(), 'GLU(dim=-1)'), (nn.Threshold(0.1, 20), 'Threshold(threshold=0.1, value=20)'),
+             (nn.Threshold(0.1, 20.0, True), 'Threshold(threshold=0.1, value=20.0, inplace=True)')]
+    for m, rep in cases:
+        assert repr(m) == rep
+    p = nn.PReLU(3, 0.1)
+    assert list(p.state_dict()) == ['weight'] and p.weight.tolist() == pytest.approx([0.1] * 3)
+    assert nn.PReLU().weight.tolist() == [0.25]
+    for m, fn in ((nn.Mish(inplace=True), F.mish), (nn.SELU(inplace=True), F.selu), (nn.Hardswish(True), F.hardswish),
+                  (nn.CELU(0.5, True), lambda t: F.celu(t, 0.5)), (nn.Threshold(0.0, -1.0, True),
+                                                                   lambda t: F.threshold(t, 0.0, -1.0))):
+        x = framework.tensor(arr(4).astype(np.float32))
+        want = fn(x).tolist()
+        out = m(x)
+        assert out is x and x.tolist() == want
+    leaf = framework.tensor(arr(3), requires_grad=True)
+    y = leaf * 1
+    nn.Mish(inplace=True)(y).sum().backward()
+    np.testing.assert_allclose(leaf.grad.numpy(), framework.autograd.grad(F.mish(leaf).sum(), leaf)[0].numpy())
+    torch = torch_or_none()
+    if torch is not None:
+        for m, rep in cases:
+            tm = getattr(torch.nn, type(m).__name__)
+            assert type(m).__name__ in dir(torch.nn) and tm is not None
+
+
+def test_activation_errors():
+    x = lambda T: T.ones(2, 3)       # noqa: E731
+    raises_like_torch(RuntimeError, 'lambda must be in range [0, 3.40282e+38] for input dtype Float, but found -1',
+                      lambda T: T.nn.functional.softshrink(x(T), -1))
+    raises_like_torch(RuntimeError, 'Halving dimension must be even, but dimension 1 is size 3',
+                      lambda T: T.nn.functional.glu(x(T), 1))
+    raises_like_torch(RuntimeError, 'glu does not support scalars because halving size must be even',
+                      lambda T: T.nn.functional.glu(T.tensor(1.0)))
+    raises_like_torch(RuntimeError, 'Mismatch of parameter numbers and input channel size. Found parameter numbers = '
+                      '2 and channel size = 3.', lambda T: T.nn.functional.prelu(x(T), T.ones(2)))
+    raises_like_torch(RuntimeError, 'Mismatch of parameter numbers and input channel size. Found parameter numbers = '
+                      '3 and channel size = 1.', lambda T: T.nn.functional.prelu(T.ones(3), T.ones(3)))
+    raises_like_torch(RuntimeError, 'ZeroDivisionError: alpha cannot be 0 for CELU',
+                      lambda T: T.nn.functional.celu(x(T), 0.0))
