@@ -486,3 +486,216 @@ def test_activation_errors():
                       '3 and channel size = 1.', lambda T: T.nn.functional.prelu(T.ones(3), T.ones(3)))
     raises_like_torch(RuntimeError, 'ZeroDivisionError: alpha cannot be 0 for CELU',
                       lambda T: T.nn.functional.celu(x(T), 0.0))
+
+
+# ---------------------------------------------------------------- distances, pixel shuffle
+def test_distances_and_pixel_shuffle_by_hand():
+    a, b = framework.tensor([[3.0, 4.0], [1.0, 0.0]]), framework.tensor([[4.0, 3.0], [0.0, 0.0]])
+    assert F.cosine_similarity(a, b).tolist() == pytest.approx([24 / 25, 0.0])     # a zero vector: 0, not nan
+    assert F.pairwise_distance(a, b, eps=0.0).tolist() == pytest.approx([math.sqrt(2), 1.0])
+    assert F.pairwise_distance(a, b, p=1, eps=0.0, keepdim=True).tolist() == [[2.0], [1.0]]
+    x = framework.arange(8.0).reshape(1, 4, 1, 2)       # 4 channels = 1 channel x 2 x 2
+    y = F.pixel_shuffle(x, 2)
+    assert y.tolist() == [[[[0.0, 2.0, 1.0, 3.0], [4.0, 6.0, 5.0, 7.0]]]]
+    assert F.pixel_unshuffle(y, 2).tolist() == x.tolist()
+
+
+DIST = [
+    ('cosine', lambda T, a, b: T.nn.functional.cosine_similarity(a, b), [(4, 5), (4, 5)]),
+    ('cosine_dim', lambda T, a, b: T.nn.functional.cosine_similarity(a, b, dim=-1, eps=0.1), [(2, 3, 4), (3, 4)]),
+    ('pairwise', lambda T, a, b: T.nn.functional.pairwise_distance(a, b), [(4, 5), (4, 5)]),
+    ('pairwise_p1', lambda T, a, b: T.nn.functional.pairwise_distance(a, b, p=1.5, keepdim=True), [(4, 5), (5,)]),
+    ('shuffle', lambda T, x: T.nn.functional.pixel_shuffle(x, 2), [(2, 8, 3, 2)]),
+    ('shuffle_3d', lambda T, x: T.nn.functional.pixel_shuffle(x, 3), [(9, 2, 2)]),
+    ('unshuffle', lambda T, x: T.nn.functional.pixel_unshuffle(x, 2), [(2, 2, 4, 6)]),
+    ('unshuffle_5d', lambda T, x: T.nn.functional.pixel_unshuffle(x, 2), [(2, 1, 3, 2, 4)]),
+]
+
+
+@pytest.mark.parametrize('name,fn,shapes', DIST, ids=[d[0] for d in DIST])
+def test_distances_vs_torch_and_gradgradcheck(name, fn, shapes):
+    arrays = [arr(*s) for s in shapes]
+    vs_torch(fn, arrays)
+    ts = f64(*arrays)
+    assert gradcheck(lambda *a: fn(framework, *a), ts)
+    assert gradgradcheck(lambda *a: fn(framework, *a), ts)
+
+
+def test_distance_modules_and_errors():
+    assert repr(nn.CosineSimilarity()) == 'CosineSimilarity()' and nn.CosineSimilarity().eps == 1e-8
+    d = nn.PairwiseDistance()
+    assert repr(d) == 'PairwiseDistance()' and (d.norm, d.eps, d.keepdim) == (2.0, 1e-6, False)
+    assert repr(nn.PixelShuffle(2)) == 'PixelShuffle(upscale_factor=2)'
+    assert repr(nn.PixelUnshuffle(3)) == 'PixelUnshuffle(downscale_factor=3)'
+    assert nn.PixelShuffle(2)(framework.ones(1, 4, 2, 2)).shape == (1, 1, 4, 4)
+    raises_like_torch(RuntimeError, 'pixel_shuffle expects input to have at least 3 dimensions, but got input with '
+                      '2 dimension(s)', lambda T: T.nn.functional.pixel_shuffle(T.ones(2, 3), 2))
+    raises_like_torch(RuntimeError, "pixel_shuffle expects its input's 'channel' dimension to be divisible by the "
+                      'square of upscale_factor, but input.size(-3)=3 is not divisible by 4',
+                      lambda T: T.nn.functional.pixel_shuffle(T.ones(1, 3, 2, 2), 2))
+    raises_like_torch(RuntimeError, 'pixel_unshuffle expects height to be divisible by downscale_factor, but '
+                      'input.size(-2)=3 is not divisible by 2',
+                      lambda T: T.nn.functional.pixel_unshuffle(T.ones(1, 3, 3, 2), 2))
+    raises_like_torch(RuntimeError, 'pixel_unshuffle expects width to be divisible by downscale_factor, but '
+                      'input.size(-1)=3 is not divisible by 2',
+                      lambda T: T.nn.functional.pixel_unshuffle(T.ones(1, 3, 2, 3), 2))
+    raises_like_torch(RuntimeError, 'The size of tensor a (4) must match the size of tensor b (5) at non-singleton '
+                      'dimension 1', lambda T: T.nn.functional.cosine_similarity(T.ones(3, 4), T.ones(3, 5)))
+
+
+# ---------------------------------------------------------------- losses
+def test_losses_by_hand():
+    x1, x2 = framework.tensor([[1.0, 0.0], [1.0, 1.0]]), framework.tensor([[0.0, 1.0], [1.0, 1.0]])
+    y = framework.tensor([1.0, -1.0])
+    # cos = [0, 1]: target 1 → 1 - 0; target -1 → max(0, 1 - 0.5)
+    assert F.cosine_embedding_loss(x1, x2, y, margin=0.5, reduction='none').tolist() == pytest.approx([1.0, 0.5])
+    assert F.margin_ranking_loss(framework.tensor([1.0, 2.0]), framework.tensor([2.0, 0.0]), y,
+                                 margin=0.5).item() == pytest.approx((1.5 + 2.5) / 2)
+    a, p, n = framework.tensor([[0.0, 0.0]]), framework.tensor([[3.0, 4.0]]), framework.tensor([[0.0, 1.0]])
+    assert F.triplet_margin_loss(a, p, n, eps=0.0).item() == pytest.approx(1 + 5 - 1)
+    # swap: d(p, n) = sqrt(9 + 9) > d(a, n) = 1, so d(a, n) stays
+    assert F.triplet_margin_loss(a, p, n, eps=0.0, swap=True).item() == pytest.approx(5.0)
+    assert F.hinge_embedding_loss(framework.tensor([0.3, 2.0]), y, reduction='sum').item() == pytest.approx(0.3)
+    assert F.soft_margin_loss(framework.tensor([0.0, 1.0]), y).item() == pytest.approx(
+        (math.log(2) + math.log1p(math.e)) / 2)
+    # multilabel: mean over classes of the binary cross-entropy with logits
+    ml = F.multilabel_soft_margin_loss(framework.tensor([[0.0, 0.0]]), framework.tensor([[1.0, 0.0]]),
+                                       reduction='none')
+    assert ml.tolist() == pytest.approx([math.log(2)])
+    lp = framework.tensor([[math.log(0.25), math.log(0.75)]])
+    q = framework.tensor([[0.5, 0.5]])
+    kl = 0.5 * math.log(0.5 / 0.25) + 0.5 * math.log(0.5 / 0.75)
+    assert F.kl_div(lp, q, reduction='batchmean').item() == pytest.approx(kl)
+    assert F.kl_div(lp, q.log(), reduction='sum', log_target=True).item() == pytest.approx(kl)
+    assert F.kl_div(lp, framework.tensor([[0.0, 1.0]]), reduction='sum').item() == pytest.approx(-math.log(0.75))
+    with pytest.warns(UserWarning, match="'batchmean' divides only by the batch size"):
+        assert F.kl_div(lp, q).item() == pytest.approx(kl / 2)
+    # poisson: exp(x) - t x; full adds t log t - t + log(2 pi t) / 2 where t > 1
+    assert F.poisson_nll_loss(framework.tensor([0.0, 1.0]), framework.tensor([1.0, 3.0]),
+                              reduction='sum').item() == pytest.approx(1 + math.e - 3)
+    assert F.poisson_nll_loss(framework.tensor([0.0]), framework.tensor([3.0]), full=True).item() == \
+        pytest.approx(1 + 3 * math.log(3) - 3 + 0.5 * math.log(2 * math.pi * 3))
+    assert F.poisson_nll_loss(framework.tensor([2.0]), framework.tensor([3.0]), log_input=False, eps=0.0).item() == \
+        pytest.approx(2 - 3 * math.log(2))
+    # gaussian: (log var + (x - t)^2 / var) / 2, var clamped to eps
+    g = F.gaussian_nll_loss(framework.tensor([1.0, 2.0]), framework.tensor([0.0, 0.0]), framework.tensor([4.0, 0.0]),
+                            reduction='none', eps=1e-2)
+    assert g.tolist() == pytest.approx([0.5 * (math.log(4) + 0.25), 0.5 * (math.log(1e-2) + 400)], rel=1e-5)
+
+
+LOSSES = [
+    ('kl_div', lambda T, x, t: T.nn.functional.kl_div(x, t, reduction='batchmean'), [(3, 4), (3, 4)], (0.0, 1.0)),
+    ('kl_div_log', lambda T, x, t: T.nn.functional.kl_div(x, t, reduction='none', log_target=True),
+     [(3, 4), (3, 4)], None),
+    ('cosine_embedding', lambda T, a, b: T.nn.functional.cosine_embedding_loss(
+        a, b, T.tensor([1.0, -1.0, 1.0, -1.0]), margin=-0.2), [(4, 5), (4, 5)], None),
+    ('cosine_embedding_1d', lambda T, a, b: T.nn.functional.cosine_embedding_loss(
+        a, b, T.tensor(1.0), reduction='sum'), [(5,), (5,)], None),
+    ('margin_ranking', lambda T, a, b: T.nn.functional.margin_ranking_loss(
+        a, b, T.tensor([1.0, -1.0, 1.0, -1.0]), margin=0.3), [(4,), (4,)], None),
+    ('triplet', lambda T, a, p, n: T.nn.functional.triplet_margin_loss(a, p, n, margin=2.0), [(4, 3)] * 3, None),
+    ('triplet_swap', lambda T, a, p, n: T.nn.functional.triplet_margin_loss(a, p, n, p=1, swap=True, margin=3.0,
+                                                                           reduction='none'), [(4, 3)] * 3, None),
+    ('poisson', lambda T, x, t: T.nn.functional.poisson_nll_loss(x, t), [(3, 4), (3, 4)], (0.0, 4.0)),
+    ('poisson_full', lambda T, x, t: T.nn.functional.poisson_nll_loss(x, t, log_input=False, full=True,
+                                                                      reduction='sum'), [(3, 4), (3, 4)], (0.0, 4.0)),
+    ('gaussian', lambda T, x, t, v: T.nn.functional.gaussian_nll_loss(x, t, v), [(3, 4), (3, 4), (3, 4)],
+     (0.1, 2.0)),
+    ('gaussian_homo', lambda T, x, t, v: T.nn.functional.gaussian_nll_loss(x, t, v, full=True, reduction='none'),
+     [(3, 4), (3, 4), (3,)], (0.1, 2.0)),
+    ('hinge', lambda T, x: T.nn.functional.hinge_embedding_loss(x, T.tensor([[1.0, -1.0, 1.0], [-1.0, -1.0, 1.0]]),
+                                                                margin=0.5), [(2, 3)], None),
+    ('soft_margin', lambda T, x: T.nn.functional.soft_margin_loss(x, T.tensor([[1.0, -1.0, 1.0], [-1.0, 1.0, 1.0]])),
+     [(2, 3)], None),
+    ('multilabel', lambda T, x, t: T.nn.functional.multilabel_soft_margin_loss(x, t), [(3, 4), (3, 4)], (0.0, 1.0)),
+    ('multilabel_w', lambda T, x, t: T.nn.functional.multilabel_soft_margin_loss(
+        x, t, weight=T.tensor([1.0, 2.0, 0.5, 1.0]), reduction='none'), [(3, 4), (3, 4)], (0.0, 1.0)),
+]
+
+
+@pytest.mark.parametrize('name,fn,shapes,last_range', LOSSES, ids=[loss[0] for loss in LOSSES])
+def test_losses_vs_torch_and_gradgradcheck(name, fn, shapes, last_range):
+    arrays = [arr(*s, lo=-2, hi=2) for s in shapes]
+    if last_range is not None:          # targets / variances from their own range
+        arrays[-1] = arr(*shapes[-1], lo=last_range[0], hi=last_range[1])
+        if name.startswith('poisson_full'):
+            arrays[0] = arr(*shapes[0], lo=0.5, hi=3.0)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        vs_torch(fn, arrays)
+        vs_torch(fn, arrays, dtype=np.float64, rtol=1e-10, atol=1e-12)
+    ts = f64(*arrays)
+    assert gradcheck(lambda *a: fn(framework, *a), ts)
+    assert gradgradcheck(lambda *a: fn(framework, *a), ts)
+
+
+def test_loss_modules():
+    cases = [(nn.KLDivLoss(), 'KLDivLoss()', {'reduction': 'mean', 'log_target': False}),
+             (nn.KLDivLoss(reduction='batchmean', log_target=True), 'KLDivLoss()',
+              {'reduction': 'batchmean', 'log_target': True}),
+             (nn.CosineEmbeddingLoss(margin=0.5), 'CosineEmbeddingLoss()', {'reduction': 'mean', 'margin': 0.5}),
+             (nn.MarginRankingLoss(), 'MarginRankingLoss()', {'reduction': 'mean', 'margin': 0.0}),
+             (nn.TripletMarginLoss(), 'TripletMarginLoss()', {'reduction': 'mean', 'margin': 1.0, 'p': 2.0,
+                                                             'eps': 1e-6, 'swap': False}),
+             (nn.PoissonNLLLoss(), 'PoissonNLLLoss()', {'reduction': 'mean', 'log_input': True, 'full': False,
+                                                       'eps': 1e-8}),
+             (nn.GaussianNLLLoss(), 'GaussianNLLLoss()', {'reduction': 'mean', 'full': False, 'eps': 1e-6}),
+             (nn.HingeEmbeddingLoss(), 'HingeEmbeddingLoss()', {'reduction': 'mean', 'margin': 1.0}),
+             (nn.SoftMarginLoss(reduction='sum'), 'SoftMarginLoss()', {'reduction': 'sum'}),
+             (nn.MultiLabelSoftMarginLoss(weight=framework.ones(3)), 'MultiLabelSoftMarginLoss()',
+              {'reduction': 'mean'})]
+    for m, rep, attrs in cases:
+        assert repr(m) == rep
+        for k, v in attrs.items():
+            assert getattr(m, k) == v, (rep, k)
+    assert list(nn.MultiLabelSoftMarginLoss(weight=framework.ones(3)).state_dict()) == ['weight']
+    assert nn.MultiLabelSoftMarginLoss().weight is None
+    x, t = framework.tensor(arr(3, 4)), framework.tensor(arr(3, 4, lo=0, hi=1))
+    assert nn.MultiLabelSoftMarginLoss(reduction='none')(x, t).tolist() == \
+        F.multilabel_soft_margin_loss(x, t, reduction='none').tolist()
+    assert nn.GaussianNLLLoss(full=True)(x, t, framework.ones(3, 4)).item() == \
+        F.gaussian_nll_loss(x, t, framework.ones(3, 4), full=True).item()
+    assert nn.TripletMarginLoss(swap=True)(x, x, t).item() == F.triplet_margin_loss(x, x, t, swap=True).item()
+    assert nn.MarginRankingLoss(margin=1.0, reduction='none')(x[0], x[1], t[0]).shape == (4,)
+    with pytest.raises(TypeError):
+        nn.GaussianNLLLoss(True)            # keyword-only, as in PyTorch
+    torch = torch_or_none()
+    if torch is not None:
+        for m, rep, attrs in cases:
+            tm = getattr(torch.nn, type(m).__name__)(**{k: v for k, v in attrs.items() if k != 'reduction'},
+                                                     reduction=attrs['reduction'])
+            assert repr(tm) == rep
+
+
+def test_loss_errors():
+    x = lambda T, *s: T.ones(*s)       # noqa: E731
+    raises_like_torch(RuntimeError, '1D target tensor expects 2D input tensors, but found inputs with sizes '
+                      '[2, 3, 4] and [2, 3, 4].', lambda T: T.nn.functional.cosine_embedding_loss(
+                          x(T, 2, 3, 4), x(T, 2, 3, 4), x(T, 2)))
+    raises_like_torch(RuntimeError, '0D or 1D target tensor expected, multi-target not supported',
+                      lambda T: T.nn.functional.cosine_embedding_loss(x(T, 3, 4), x(T, 3, 4), x(T, 3, 1)))
+    raises_like_torch(RuntimeError, 'margin_ranking_loss : All input tensors should have same dimension but got '
+                      'sizes: input1: torch.Size([3]), input2: torch.Size([3]), target: torch.Size([2, 3]) ',
+                      lambda T: T.nn.functional.margin_ranking_loss(x(T, 3), x(T, 3), x(T, 2, 3)))
+    raises_like_torch(RuntimeError, 'The anchor, positive, and negative tensors are expected to have the same number '
+                      'of dimensions, but got: anchor 2D, positive 2D, and negative 1D inputs',
+                      lambda T: T.nn.functional.triplet_margin_loss(x(T, 3, 4), x(T, 3, 4), x(T, 4)))
+    raises_like_torch(ValueError, 'margin must be greater than 0, got 0',
+                      lambda T: T.nn.functional.triplet_margin_loss(x(T, 3, 4), x(T, 3, 4), x(T, 3, 4), margin=0))
+    raises_like_torch(ValueError, 'TripletMarginLoss: expected margin to be greater than 0, got 0 instead',
+                      lambda T: T.nn.TripletMarginLoss(margin=0))
+    raises_like_torch(ValueError, 'bad is not a valid value for reduction',
+                      lambda T: T.nn.functional.kl_div(x(T, 3), x(T, 3), reduction='bad'))
+    raises_like_torch(ValueError, 'bad is not a valid value for reduction',
+                      lambda T: T.nn.functional.poisson_nll_loss(x(T, 3), x(T, 3), reduction='bad'))
+    raises_like_torch(ValueError, 'var is of incorrect size',
+                      lambda T: T.nn.functional.gaussian_nll_loss(x(T, 3, 4), x(T, 3, 4), x(T, 3, 2)))
+    raises_like_torch(ValueError, 'var has negative entry/entries',
+                      lambda T: T.nn.functional.gaussian_nll_loss(x(T, 3, 4), x(T, 3, 4), -x(T, 3, 4)))
+    raises_like_torch(ValueError, 'var has negative entry/entries',
+                      lambda T: T.nn.functional.gaussian_nll_loss(x(T, 3, 4), x(T, 3, 4), -1.0))
+    raises_like_torch(ValueError, 'bad is not valid',
+                      lambda T: T.nn.functional.gaussian_nll_loss(x(T, 3, 4), x(T, 3, 4), x(T, 3, 4), reduction='bad'))
+    raises_like_torch(ValueError, 'bad is not valid',
+                      lambda T: T.nn.functional.multilabel_soft_margin_loss(x(T, 3, 4), x(T, 3, 4), reduction='bad'))
