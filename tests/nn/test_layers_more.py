@@ -699,3 +699,22 @@ def test_loss_errors():
                       lambda T: T.nn.functional.gaussian_nll_loss(x(T, 3, 4), x(T, 3, 4), x(T, 3, 4), reduction='bad'))
     raises_like_torch(ValueError, 'bad is not valid',
                       lambda T: T.nn.functional.multilabel_soft_margin_loss(x(T, 3, 4), x(T, 3, 4), reduction='bad'))
+
+
+def test_configs_can_name_them():
+    from framework.training import registry as R
+    layers, losses = R.layers(), R.losses()
+    for name in ('Embedding', 'EmbeddingBag', 'LayerNorm', 'GroupNorm', 'RMSNorm', 'Mish', 'PReLU', 'GLU',
+                 'PixelShuffle', 'CosineSimilarity'):
+        assert layers[name] is getattr(nn, name)
+    for name in ('KLDivLoss', 'PoissonNLLLoss', 'SoftMarginLoss', 'MultiLabelSoftMarginLoss', 'HingeEmbeddingLoss'):
+        assert losses[name] is getattr(nn, name)
+    for name in ('TripletMarginLoss', 'CosineEmbeddingLoss', 'MarginRankingLoss', 'GaussianNLLLoss'):
+        assert name not in losses           # three inputs: not callable as loss(output, target)
+    ln = R.construct(layers['LayerNorm'], 'model.layers.1', args=[[4]], kwargs={'eps': 1e-3})
+    assert repr(ln) == 'LayerNorm((4,), eps=0.001, elementwise_affine=True, bias=True)'
+    with pytest.raises(R.ConfigError, match="^model.layers.0.embedding_dim: expected an integer, got 'x'$"):
+        R.construct(layers['Embedding'], 'model.layers.0', args=[10, 'x'])
+    with pytest.raises(R.ConfigError, match=r'^model.layers.2: GroupNorm: num_channels \(6\) must be divisible by '
+                                            r'num_groups \(4\)$'):
+        R.construct(layers['GroupNorm'], 'model.layers.2', args=[4, 6])
