@@ -2,8 +2,8 @@
 
 layer_norm is one op (PyTorch's native_layer_norm): the statistics and the affine map computed on
 arrays in forward; backward written once with Tensor ops. Without a graph being recorded backward
-reuses forward's mean and 1/std; under create_graph it recomputes them from the input with Tensor
-ops, so that second derivatives see how they depend on it. group_norm is layer_norm over
+reuses forward's normalized input and 1/std; under create_graph it recomputes them from the input
+with Tensor ops, so that second derivatives see how they depend on it. group_norm is layer_norm over
 (N, groups, rest) followed by the per-channel affine map; rms_norm is composed of Tensor ops, as
 PyTorch composes it.
 """
@@ -26,16 +26,17 @@ class NativeLayerNorm(Op):
     def forward(ctx, x, w=None, b=None, k=1, eps=1e-5):
         xp = _device.xp_of(x)
         axes = tuple(range(x.ndim - k, x.ndim))
-        mean = x.mean(axis=axes, keepdims=True)
-        d = x - mean
-        var = (d * d).mean(axis=axes, keepdims=True)
+        xhat = x - x.mean(axis=axes, keepdims=True)
+        var = (xhat * xhat).mean(axis=axes, keepdims=True)
         rstd = (1 / xp.sqrt(var + eps)).astype(x.dtype, copy=False)
-        y = d * rstd
-        if w is not None:
-            y *= w
-        if b is not None:
-            y += b
-        ctx.k, ctx.eps, ctx.mean, ctx.rstd = k, eps, mean, rstd
+        xhat *= rstd
+        if w is None and b is None:
+            y = xhat.copy() if any(ctx.needs_input_grad) else xhat      # backward keeps xhat: not the output
+        else:
+            y = xhat * w if w is not None else xhat + b
+            if w is not None and b is not None:
+                y += b
+        ctx.k, ctx.eps, ctx.xhat, ctx.rstd = k, eps, xhat, rstd
         ctx.save_for_backward(x, w)
         return y
 
@@ -47,13 +48,11 @@ class NativeLayerNorm(Op):
         axes = tuple(range(x.dim() - k, x.dim()))
         batch = tuple(range(x.dim() - k))
         if _grad_state.enabled:        # create_graph: the statistics as functions of x
-            mean = x.mean(axes, keepdim=True)
-            d = x - mean
+            d = x - x.mean(axes, keepdim=True)
             rstd = ((d * d).mean(axes, keepdim=True) + ctx.eps).rsqrt()
             xhat = d * rstd
-        else:
-            rstd = wrap(ctx.rstd)
-            xhat = (x - wrap(ctx.mean)) * rstd
+        else:                          # forward's normalized input, kept (saved inputs are version-checked)
+            rstd, xhat = wrap(ctx.rstd), wrap(ctx.xhat)
         gx = gw = gb = None
         if need[0]:
             gh = g if w is None else g * w

@@ -95,6 +95,21 @@ def test_embedding_vs_torch_and_gradgradcheck(kw):
         np.testing.assert_allclose(got[0], got[1], rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize('n,size', [(10000, 8192), (65, 2048), (5, 3), (3, 1), (100, 50), (4, 0)], ids=str)
+def test_index_add_rows_matches_add_at(n, size):
+    """The scatter behind embedding gradients and bags: sorted or not, few or many repeats, same sums."""
+    from framework.ops.embedding import index_add_rows
+    rng = np.random.default_rng(n + size)
+    idx = rng.integers(0, n, size)
+    rows = rng.standard_normal((size, 3))
+    want = np.zeros((n, 3))
+    np.add.at(want, idx, rows)
+    for order in (np.arange(size), np.argsort(idx, kind='stable')):
+        got = np.ones((n, 3))
+        index_add_rows(got, idx[order], rows[order])
+        np.testing.assert_allclose(got, want + 1, rtol=1e-12, atol=1e-12)
+
+
 def test_embedding_max_norm_renormalizes_in_place():
     w = framework.tensor([[3.0, 4.0], [0.3, 0.4], [6.0, 8.0]])
     v = w._version
