@@ -62,6 +62,7 @@ CASES = [
                         three_phase=True), 'AdamW'),
     ('OneCycleLR', dict(max_lr=0.3, total_steps=30, cycle_momentum=False, div_factor=10.0,
                         final_div_factor=100.0), 'RMSprop'),
+    ('MultiplicativeLR', dict(lr_lambda=lambda e: 0.9 if e % 2 else 1.05), 'SGD'),
     ('SequentialLR', dict(milestones=[3, 8]), 'SGD'),
     ('ChainedScheduler', dict(), 'SGD'),
 ]
