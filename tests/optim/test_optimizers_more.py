@@ -193,6 +193,13 @@ def test_adam_flags():
         optim.AdamW([w], fused=True, differentiable=True)
     with pytest.raises(RuntimeError, match='^`fused` and `foreach` cannot be `True` together.$'):
         optim.Adagrad([w], fused=True, foreach=True)
+    with pytest.raises(RuntimeError, match='^`fused` does not support `differentiable`$'):
+        optim.SGD([w], fused=True, differentiable=True)
+    opt = optim.SGD([w], lr=0.1, differentiable=True)
+    w.grad = framework.ones(2)
+    with pytest.raises(RuntimeError, match='^a leaf Variable that requires grad is being used in an in-place '
+                                           'operation.$'):
+        opt.step()
 
 
 @pytest.mark.parametrize('name', ['Adam', 'AdamW', 'RMSprop', 'Adadelta', 'Adamax', 'NAdam', 'RAdam'])
