@@ -733,3 +733,23 @@ def test_configs_can_name_them():
     with pytest.raises(R.ConfigError, match=r'^model.layers.2: GroupNorm: num_channels \(6\) must be divisible by '
                                             r'num_groups \(4\)$'):
         R.construct(layers['GroupNorm'], 'model.layers.2', args=[4, 6])
+
+
+def test_a_config_trains_with_the_new_layers(tmp_path):
+    """classify.yaml with LayerNorm, Mish, RMSNorm, PReLU and Hardswish in its MLP: it learns the spirals, and
+    the run resumes bit-identically from a checkpoint."""
+    import os
+    from framework.training import train
+    from tests.training.helpers import config_path
+    over = ['model.layers=[{Linear: [2, 64]}, {LayerNorm: [64]}, Mish, {Linear: [64, 64]}, {RMSNorm: [64]},'
+            ' {PReLU: [64]}, Hardswish, {Linear: [64, 3]}]', 'train.epochs=6',
+            'train.log_every=19', 'train.checkpoint_every=19']
+    quiet = dict(progress=False, out=open(os.devnull, 'w'))
+    full = train(config_path('classify'), overrides=over + [f'output.dir={tmp_path / "a"}'], **quiet)
+    assert full.history[-1]['loss'] < 0.8 * full.history[0]['loss']
+    part = train(config_path('classify'), overrides=over + [f'output.dir={tmp_path / "b"}'], stop_after=40, **quiet)
+    resumed = train(None, resume=part.run_dir, **quiet)
+    for (k, a), (_, b) in zip(sorted(full.model.state_dict().items()), sorted(resumed.model.state_dict().items())):
+        assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes(), k
+    assert [k for k in full.model.state_dict() if k.startswith('1.') or k.startswith('4.') or k.startswith('5.')] == \
+        ['1.weight', '1.bias', '4.weight', '5.weight']
