@@ -10,7 +10,7 @@ import framework
 from framework import nn
 from framework.nn import functional as F
 from framework.autograd import gradcheck, gradgradcheck
-from tests.conftest import torch_or_none
+from tests.conftest import torch_or_none, torch_or_skip
 
 R = np.random.default_rng(0)
 
@@ -753,3 +753,32 @@ def test_a_config_trains_with_the_new_layers(tmp_path):
         assert a.detach().numpy().tobytes() == b.detach().numpy().tobytes(), k
     assert [k for k in full.model.state_dict() if k.startswith('1.') or k.startswith('4.') or k.startswith('5.')] == \
         ['1.weight', '1.bias', '4.weight', '5.weight']
+
+
+def test_signatures_match_torch():
+    """The modules' and functions' parameters as PyTorch's: names, order, kinds and defaults."""
+    import inspect
+    torch = torch_or_skip()
+    modules = ['Embedding', 'EmbeddingBag', 'LayerNorm', 'GroupNorm', 'RMSNorm', 'Mish', 'Hardswish', 'Hardsigmoid',
+               'PReLU', 'Softsign', 'Tanhshrink', 'Softshrink', 'Hardshrink', 'CELU', 'SELU', 'GLU', 'Threshold',
+               'CosineSimilarity', 'PairwiseDistance', 'PixelShuffle', 'PixelUnshuffle', 'KLDivLoss',
+               'CosineEmbeddingLoss', 'MarginRankingLoss', 'TripletMarginLoss', 'PoissonNLLLoss', 'GaussianNLLLoss',
+               'HingeEmbeddingLoss', 'SoftMarginLoss', 'MultiLabelSoftMarginLoss']
+    for name in modules:
+        for attr in ('__init__', 'forward'):
+            ours = inspect.signature(getattr(getattr(nn, name), attr)).parameters
+            theirs = inspect.signature(getattr(getattr(torch.nn, name), attr)).parameters
+            assert [(p.name, p.kind, p.default) for p in ours.values()] == \
+                [(p.name, p.kind, p.default) for p in theirs.values()], (name, attr)
+    functions = ['embedding', 'embedding_bag', 'layer_norm', 'group_norm', 'rms_norm', 'mish', 'hardswish',
+                 'hardsigmoid', 'softsign', 'tanhshrink', 'softshrink', 'hardshrink', 'threshold', 'celu', 'selu',
+                 'glu', 'prelu', 'cosine_similarity', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle',
+                 'kl_div', 'cosine_embedding_loss', 'margin_ranking_loss', 'triplet_margin_loss', 'poisson_nll_loss',
+                 'gaussian_nll_loss', 'hinge_embedding_loss', 'soft_margin_loss', 'multilabel_soft_margin_loss']
+    for name in functions:
+        try:
+            theirs = inspect.signature(getattr(torch.nn.functional, name)).parameters
+        except ValueError:          # a C++ builtin without a Python signature
+            continue
+        ours = inspect.signature(getattr(F, name)).parameters
+        assert [(p.name, p.default) for p in ours.values()] == [(p.name, p.default) for p in theirs.values()], name

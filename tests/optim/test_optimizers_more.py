@@ -376,3 +376,23 @@ def test_configs_can_name_them():
         R.construct(table['Adagrad'], 'optimizer', kwargs={'lr_decay': -1}, leading=one, skip=1)
     with pytest.raises(R.ConfigError, match="^optimizer.centered: expected true or false, got 'yes'$"):
         R.construct(table['RMSprop'], 'optimizer', kwargs={'centered': 'yes'}, leading=one, skip=1)
+
+
+def test_signatures_match_torch():
+    """Same parameter names, order, kinds and defaults as torch.optim's, so keyword and positional calls port."""
+    import inspect
+    torch = torch_or_skip()
+    for name in ('SGD', 'Adam', 'AdamW', 'RMSprop', 'Adagrad', 'Adadelta', 'Adamax', 'NAdam', 'RAdam'):
+        ours = inspect.signature(getattr(optim, name)).parameters
+        theirs = inspect.signature(getattr(torch.optim, name)).parameters
+        assert [(p.name, p.kind) for p in ours.values()] == [(p.name, p.kind) for p in theirs.values()], name
+        for k, p in theirs.items():
+            if k != 'params':
+                assert ours[k].default == p.default, (name, k)
+    from framework.optim import lr_scheduler as S
+    for name in ('OneCycleLR', 'CyclicLR', 'CosineAnnealingWarmRestarts', 'PolynomialLR', 'SequentialLR',
+                 'ChainedScheduler', 'ReduceLROnPlateau', 'LinearLR', 'ConstantLR', 'MultiplicativeLR'):
+        ours = inspect.signature(getattr(S, name)).parameters
+        theirs = inspect.signature(getattr(torch.optim.lr_scheduler, name)).parameters
+        assert [(p.name, p.kind, p.default) for p in ours.values()] == \
+            [(p.name, p.kind, p.default) for p in theirs.values()], name
