@@ -782,3 +782,19 @@ def test_signatures_match_torch():
             continue
         ours = inspect.signature(getattr(F, name)).parameters
         assert [(p.name, p.default) for p in ours.values()] == [(p.name, p.default) for p in theirs.values()], name
+
+
+def test_layer_norm_input_grad_op():
+    """The fused input gradient against its formula, and its own first and second derivatives (third-order
+    derivatives of layer_norm)."""
+    from framework.ops.norms import LayerNormInputGrad
+    gh, xhat, rstd = arr(3, 2, 4), arr(3, 2, 4), arr(3, 1, 1, lo=0.5, hi=2)
+    out = LayerNormInputGrad.apply(*f64(gh, xhat, rstd), k=2).detach().numpy()
+    m = lambda a: a.mean(axis=(1, 2), keepdims=True)       # noqa: E731
+    np.testing.assert_allclose(out, rstd * (gh - m(gh) - xhat * m(gh * xhat)), rtol=1e-12, atol=1e-12)
+    ts = f64(gh, xhat, rstd)
+    fn = lambda a, b, c: LayerNormInputGrad.apply(a, b, c, k=2)        # noqa: E731
+    assert gradcheck(fn, ts) and gradgradcheck(fn, ts)
+    x, w, b = f64(arr(2, 5), arr(5), arr(5))
+    g, = framework.autograd.grad(F.layer_norm(x, (5,), w, b).pow(3).sum(), x, create_graph=True)
+    assert type(g.grad_fn).__name__ == 'NativeLayerNormBackwardBackward0'
