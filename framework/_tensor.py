@@ -6,6 +6,7 @@ skips the public constructor's argument handling: that is the hot path of every 
 import numpy as np
 
 from . import _dtype, _device
+from ._hooks import RemovableHandle
 from ._tensor_str import tensor_repr
 
 _ndarray = np.ndarray
@@ -16,14 +17,6 @@ _NON_LEAF_GRAD = (
     'populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, '
     'use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access '
     'the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.')
-
-
-# PyTorch names dtypes two ways in its messages: as C++ types and as ScalarTypes
-_C_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'bfloat16': 'c10::BFloat16',
-            'int64': 'long int', 'int32': 'int', 'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char',
-            'bool': 'bool'}
-_SCALAR_NAMES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'bfloat16': 'BFloat16', 'int64': 'Long',
-                 'int32': 'Int', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool'}
 
 
 class Size(tuple):
@@ -51,7 +44,7 @@ class Tensor:
     # let NumPy defer to us in `ndarray * Tensor` and `np.float32(3) * Tensor`
     __array_priority__ = 1000
 
-    def __init__(self, *args, dtype=None, device=None, requires_grad=False):
+    def __new__(cls, *args, dtype=None, device=None, requires_grad=False):
         """Legacy constructor: `Tensor([2, 3])` (data, default float dtype) or `Tensor(2, 3)` (shape)."""
         d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
         xp = _device.xp_for(_device.to_device(device))
@@ -65,11 +58,15 @@ class Tensor:
             if len(args) == 1 and isinstance(args[0], (tuple, list)):
                 args = tuple(args[0])
             arr = xp.zeros(tuple(int(a) for a in args), dtype=d.np)
-        _init(self, arr)
+        t = wrap(arr, _cls=cls)
         if requires_grad:
             if arr.dtype.kind not in 'fc':
                 raise RuntimeError(ONLY_FLOATING)
-            self._rg = True
+            t._rg = True
+        return t
+
+    def __init__(self, *args, **kwargs):       # __new__ built it
+        pass
 
     # ---------------------------------------------------------------- attributes
     @property
@@ -121,8 +118,8 @@ class Tensor:
                                    'tensor are the same size')
             if value._data.dtype != self._data.dtype:
                 new, own = value._data.dtype.name, self._data.dtype.name
-                raise RuntimeError(f"attempting to assign a gradient with dtype '{_C_NAMES.get(new, new)}' to a tensor "
-                                   f"with grad_dtype '{_SCALAR_NAMES.get(own, own)}'. "
+                raise RuntimeError(f"attempting to assign a gradient with dtype '{_dtype.c_name(new)}' to a tensor "
+                                   f"with grad_dtype '{_dtype.scalar_name(own)}'. "
                                    "The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). "
                                    "You can set the tensor's grad_dtype attribute with a specific dtype, or None to "
                                    'allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and '
@@ -267,8 +264,7 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError('Only Tensors created explicitly by the user (graph leaves) support the deepcopy '
                                'protocol at the moment.')
-        new = type(self).__new__(type(self))
-        _init(new, self._data.copy())
+        new = wrap(self._data.copy(), _cls=type(self))
         new._rg = self._rg
         if self.grad is not None:
             new.grad = self.grad.__deepcopy__(memo)
@@ -318,18 +314,17 @@ class Tensor:
         """hook(grad) -> Tensor or None, called when this tensor's gradient is computed."""
         if not self._rg:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        from .autograd.function import _RemovableHandle
         fn = self.grad_fn
         if fn is None:
             if self._hooks is None:
                 self._hooks = []
             self._hooks.append(hook)
-            return _RemovableHandle(self._hooks, hook)
+            return RemovableHandle(self._hooks, hook)
         if fn._tensor_hooks is None:
             fn._tensor_hooks = {}
         lst = fn._tensor_hooks.setdefault(self._out, [])
         lst.append(hook)
-        return _RemovableHandle(lst, hook)
+        return RemovableHandle(lst, hook)
 
     # ---------------------------------------------------------------- devices and dtypes
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
@@ -400,20 +395,8 @@ class Tensor:
         return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def _init(t, arr):
-    t._data = arr
-    t._rg = False
-    t._grad = None
-    t.grad_fn = None
-    t._out = 0
-    t._vc = None
-    t._base = None
-    t._acc = None
-    t._hooks = None
-
-
 def wrap(arr, _new=object.__new__, _cls=Tensor):
-    """A Tensor around an array, with no history: the constructor ops use."""
+    """A Tensor (or a subclass's instance) around an array, with no history: how every tensor is made."""
     t = _new(_cls)
     t._data = arr
     t._rg = False
@@ -439,9 +422,20 @@ def clear_grad(p, g, set_to_none):
         g.zero_()
 
 
+# Version counters: a one-element list shared by a tensor, its views and detach(), created on first need
+# (most tensors are never saved for backward nor changed in place, so most never get one).
 def _new_vc(t):
     vc = t._vc = [0]
     return vc
+
+
+def bump_version(t):
+    """What every in-place change does: a saved value whose version moved raises in backward."""
+    vc = t._vc
+    if vc is None:
+        t._vc = [1]
+    else:
+        vc[0] += 1
 
 
 def _rebuild(arr, rg, dev):

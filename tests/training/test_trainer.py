@@ -32,9 +32,11 @@ SHORT = {
 
 def quiet_train(config, overrides=(), tmp=None, **kw):
     kw.setdefault('progress', False)
-    kw.setdefault('out', open(os.devnull, 'w'))
     over = list(overrides) + ([f'output.dir={tmp}'] if tmp is not None else [])
-    return train(config, overrides=over, **kw)
+    if 'out' in kw:
+        return train(config, overrides=over, **kw)
+    with open(os.devnull, 'w') as devnull:
+        return train(config, overrides=over, out=devnull, **kw)
 
 
 def params(model):
