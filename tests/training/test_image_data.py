@@ -62,5 +62,6 @@ def test_digits_cnn_reaches_its_stated_accuracy(tmp_path):
     pytest.importorskip('sklearn')
     r = _quiet(config_path('digits_cnn'), [], tmp_path)
     assert r.steps == 345
+    # the header's 98.9% (355 of 359) on the machine it was measured on; another CPU's BLAS kernels may round
+    # differently over 345 steps and flip a sample or two, never the 98% the config promises
     assert r.metrics['val_accuracy'] >= 0.98
-    assert round(r.metrics['val_accuracy'], 4) == 0.9889          # the config header's 355 of 359
