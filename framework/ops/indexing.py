@@ -10,63 +10,257 @@ import numpy as np
 from .. import _device
 from ..autograd.function import Op, _edge, grad_of
 from ..autograd.grad_mode import state as _grad_state
-from .._tensor import Tensor, wrap
+from .._tensor import Tensor, wrap, _SCALAR_NAMES
 from .inplace import check_inplace, bump_version, on_view, refresh_views, VIEW_OF_LEAF_MESSAGE
 from .shape import as_view
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
+_ONLY = ('only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices '
+         '(got {})')
+_INDEX_DTYPES = 'tensors used as indices must be long, int, byte or bool tensors'
 
 
-def convert_index(idx, xp=np):
-    """Tensors in an index become arrays; lists of ints become integer arrays (advanced indexing)."""
-    if isinstance(idx, tuple):
-        return tuple(_convert_one(i, xp) for i in idx)
-    return _convert_one(idx, xp)
+class Split(tuple):
+    """(basic, advanced): an index applied in two steps, the basic part (ints, slices, None) first,
+    giving a view, then the advanced part (integer arrays, masks) on that view.
+
+    That is PyTorch's rule: an int selects before any advanced index is looked at, so it never
+    counts as one (`zeros(3, 4, 5)[0, :, [0, 1]]` is (4, 2); NumPy, for which the int is an
+    advanced index separated from the list by the slice, makes it (2, 4)).
+    """
+    __slots__ = ()
 
 
-def _convert_one(i, xp):
-    if isinstance(i, Tensor):
-        a = i._data
-        if a.dtype.kind == 'f':
-            raise IndexError('tensors used as indices must be long, int, byte or bool tensors')
+def read(a, idx):
+    """`a[idx]` for an index made by `parse`."""
+    if idx.__class__ is Split:
+        return a[idx[0]][idx[1]]
+    return a[idx]
+
+
+def assign(a, idx, v):
+    """`a[idx] = v` for an index made by `parse` (the basic step is a view, so this writes into `a`)."""
+    if idx.__class__ is Split:
+        a[idx[0]][idx[1]] = v
+    else:
+        a[idx] = v
+
+
+def _scatter_add(xp, out, idx, g):
+    if idx.__class__ is Split:
+        out, idx = out[idx[0]], idx[1]
+    if xp is np:
+        np.add.at(out, idx, g)
+    else:
+        import cupyx
+        cupyx.scatter_add(out, idx, g)
+
+
+def _treat_as_tuple(idx):
+    """NumPy's old heuristic, which PyTorch keeps: a short list holding sequences, slices, tensors,
+    None or ... is a tuple of indices (`x[[[0, 1], [1, 2]]]` is `x[[0, 1], [1, 2]]`)."""
+    if len(idx) >= 32:
+        return False
+    for i in idx:
+        if isinstance(i, (Tensor, list, tuple, slice, np.ndarray)) or i is None or i is Ellipsis:
+            return True
+    return False
+
+
+def _index_array(i, xp):
+    """A list (or array) used as an index, as PyTorch's indexing tensor: bool stays bool, anything
+    else becomes int64 (floats are truncated, as PyTorch does)."""
+    if isinstance(i, (list, tuple)):
+        i = [x.item() if isinstance(x, Tensor) else x for x in i] if any(isinstance(x, Tensor) for x in i) else i
+        a = xp.asarray(i)
+    else:
+        a = i
+    if a.dtype.kind == 'b':
         return a
-    if isinstance(i, (list, tuple)) and not isinstance(i, Tensor):
-        return xp.asarray([x.item() if isinstance(x, Tensor) else x for x in i]) if i else xp.asarray(i, dtype=np.int64)
-    if isinstance(i, (bool, np.bool_)):
-        return xp.asarray(i)
-    if isinstance(i, np.integer):
-        return int(i)
-    if isinstance(i, float):
-        raise IndexError('only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid '
-                         f'indices (got {type(i).__name__})')
-    return i
+    if a.dtype.kind in 'iuf' or not a.size:
+        return a.astype(np.int64) if a.dtype != np.int64 else a
+    raise IndexError(_INDEX_DTYPES)
 
 
-def _is_basic(idx):
-    if isinstance(idx, tuple):
-        return all(isinstance(i, _BASIC) and not isinstance(i, bool) for i in idx)
-    return isinstance(idx, _BASIC) and not isinstance(idx, bool)
+def _items(idx, xp):
+    """The index as a tuple of ints, slices, None, ..., Python bools and arrays (int or bool)."""
+    if idx.__class__ is not tuple:
+        if isinstance(idx, list) and _treat_as_tuple(idx):
+            idx = tuple(idx)
+        else:
+            idx = (idx,)
+    out = []
+    for i in idx:
+        c = i.__class__
+        if c is int or c is slice or i is None or i is Ellipsis or c is bool:
+            out.append(i)
+        elif isinstance(i, Tensor):
+            a = i._data
+            k = a.dtype.kind
+            if k == 'f' or k == 'c':
+                raise IndexError(_INDEX_DTYPES)
+            if a.ndim == 0:
+                # a 0-d integer tensor selects like an int; a 0-d bool (or uint8) one acts as a Python bool
+                out.append(bool(a) if k == 'b' or a.dtype == np.uint8 else int(a))
+            else:
+                out.append(a.astype(bool) if a.dtype == np.uint8 else a)
+        elif isinstance(i, (np.integer,)):
+            out.append(int(i))
+        elif isinstance(i, np.bool_):
+            out.append(bool(i))
+        elif isinstance(i, (list, tuple)) or hasattr(i, 'dtype') and hasattr(i, 'ndim'):
+            out.append(_index_array(i, xp))
+        elif isinstance(i, float):
+            raise IndexError(_ONLY.format(type(i).__name__))
+        elif hasattr(i, '__index__'):
+            out.append(i.__index__())
+        else:
+            raise IndexError(_ONLY.format(type(i).__name__))
+    return out
 
 
-def _check_bounds(shape, idx):
-    """PyTorch's IndexError text for an int out of range, or more indices than dimensions."""
-    items = idx if isinstance(idx, tuple) else (idx,)
-    dim = 0
+def _too_many(ndim):
+    return IndexError(f'too many indices for tensor of dimension {ndim}')
+
+
+def parse(shape, idx, xp=np):
+    """PyTorch's reading of an index on a tensor of `shape`, as an index for `read`/`assign`.
+
+    Returns (index, is_view). Ints, slices, None and ... become one basic NumPy index, ending in
+    `...` so that a full integer index still gives a 0-d view (NumPy would give a scalar copy).
+    With advanced indices the result is a `Split`, or a plain tuple when no int or bool sits among
+    them (then NumPy's placement of the result dims is PyTorch's). Errors are PyTorch's.
+    """
+    items = _items(idx, xp)
+    ndim = len(shape)
+    spec = 0
     for i in items:
+        if i is None or i is Ellipsis or i.__class__ is bool:
+            continue
+        spec += i.ndim if getattr(i, 'dtype', None) is not None and i.dtype.kind == 'b' else 1
+    if spec > ndim:
+        if ndim == 0 and len(items) == 1:
+            if items[0].__class__ is int:
+                raise IndexError('invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` '
+                                 'in C++ to convert a 0-dim tensor to a number')
+            if items[0].__class__ is slice:
+                raise IndexError('slice() cannot be applied to a 0-dim tensor.')
+        raise _too_many(ndim)
+    basic, adv, merged = [], [], []
+    has_int = has_adv = has_bool = False
+    d = 0                   # dimension of the input that the next item indexes
+    for i in items:
+        c = i.__class__
+        if c is int:
+            n = shape[d]
+            if not -n <= i < n:
+                raise IndexError(f'index {i} is out of bounds for dimension {d} with size {n}')
+            basic.append(i)
+            merged.append(i)
+            has_int = True
+            d += 1
+        elif c is slice:
+            if i.step is not None and i.step <= 0:
+                raise ValueError('step must be greater than zero' if i.step else 'slice step cannot be zero')
+            basic.append(i)
+            adv.append(slice(None))
+            merged.append(i)
+            d += 1
+        elif i is None:
+            basic.append(None)
+            adv.append(slice(None))
+            merged.append(None)
+        elif i is Ellipsis:
+            k = ndim - spec
+            spec = ndim         # a second ... adds nothing (PyTorch accepts it)
+            basic.extend([slice(None)] * k)
+            adv.extend([slice(None)] * k)
+            merged.extend([slice(None)] * k)
+            d += k
+        elif c is bool:     # unsqueeze, then pick the new dim (True) or none of it (False)
+            basic.append(None)
+            arr = xp.zeros(1 if i else 0, dtype=np.int64)
+            adv.append(arr)
+            merged.append(arr)
+            has_adv = has_bool = True
+        else:
+            k = i.ndim if i.dtype.kind == 'b' else 1
+            basic.extend([slice(None)] * k)
+            adv.append(i)
+            merged.append(i)
+            has_adv = True
+            d += k
+    if not has_adv:
+        basic.append(Ellipsis)
+        return tuple(basic), True
+    if has_int or has_bool:
+        basic.append(Ellipsis)
+        return Split((tuple(basic), tuple(adv))), False
+    return tuple(merged), False
+
+
+def _check_advanced(shape, adv, xp):
+    """PyTorch's checks of the advanced indices against the tensor they index (`shape`, after the
+    basic step): mask shapes, broadcasting, then bounds, with `dimension` counted among the indexed
+    dims as PyTorch's index kernel counts it."""
+    d = 0
+    k = 0
+    shapes = []
+    bounds = []
+    for i in adv:
+        if i.__class__ is slice or i is None:
+            d += 1
+            continue
+        if i.dtype.kind == 'b':
+            for j, s in enumerate(i.shape):
+                if shape[d + j] != s:
+                    raise IndexError(f'The shape of the mask [{", ".join(map(str, i.shape))}] at index {j} does not '
+                                     f'match the shape of the indexed tensor [{", ".join(map(str, shape))}] '
+                                     f'at index {d + j}')
+            n = int(i.sum()) if xp is np else None
+            shapes.extend([(n,)] * i.ndim)
+            d += i.ndim
+            k += i.ndim
+        else:
+            shapes.append(i.shape)
+            bounds.append((i, shape[d], k))
+            d += 1
+            k += 1
+    if xp is not np:
+        return
+    try:
+        np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise IndexError('shape mismatch: indexing tensors could not be broadcast together with shapes ' +
+                         ', '.join(f'[{", ".join(map(str, s))}]' for s in shapes)) from None
+    for i, n, k in bounds:
+        if i.size:
+            bad = (i < -n) | (i >= n)
+            if bad.any():
+                raise IndexError(f'index {int(i[bad].flat[0])} is out of bounds for dimension {k} with size {n}')
+
+
+def _advanced_shape(shape, idx):
+    if idx.__class__ is Split:
+        return _basic_shape(shape, idx[0]), idx[1]
+    return shape, idx
+
+
+def _basic_shape(shape, basic):
+    out = []
+    d = 0
+    for i in basic:
         if i is None:
-            continue
-        if i is Ellipsis:
-            dim = len(shape) - sum(1 for j in items if j is not None and j is not Ellipsis) + dim
-            continue
-        if i.__class__ is slice and dim >= len(shape):
-            raise IndexError('slice() cannot be applied to a 0-dim tensor.' if not shape else
-                             f'too many indices for tensor of dimension {len(shape)}')
-        if isinstance(i, int) and not isinstance(i, bool):
-            if dim >= len(shape):
-                raise IndexError(f'too many indices for tensor of dimension {len(shape)}')
-            if not -shape[dim] <= i < shape[dim]:
-                raise IndexError(f'index {i} is out of bounds for dimension {dim} with size {shape[dim]}')
-        dim += 1
+            out.append(1)
+        elif i is Ellipsis:
+            out.extend(shape[d:])
+            break
+        elif i.__class__ is int:
+            d += 1
+        else:
+            out.append(len(range(*i.indices(shape[d]))))
+            d += 1
+    return tuple(out)
 
 
 class Index(Op):
@@ -75,7 +269,7 @@ class Index(Op):
     @staticmethod
     def forward(ctx, a, idx=None):
         ctx.idx, ctx.shape = idx, a.shape
-        return a[idx]
+        return read(a, idx)
 
     @staticmethod
     def backward(ctx, g):
@@ -104,73 +298,58 @@ class IndexGrad(Op):
 
     @staticmethod
     def backward(ctx, gg):
-        return getitem(gg, ctx.idx)
+        return Index.apply(gg, idx=ctx.idx)
 
 
 def _index_grad(g, idx, shape):
     xp = _device.xp_of(g)
     out = xp.zeros(shape, dtype=g.dtype)
-    if _is_basic(idx) or _only_bool(idx):
-        out[idx] = g
+    if _no_repeats(idx):
+        assign(out, idx, g)
     else:
         _scatter_add(xp, out, idx, g)
     return out
 
 
-def _only_bool(idx):
-    items = idx if isinstance(idx, tuple) else (idx,)
-    adv = [i for i in items if not isinstance(i, _BASIC)]
-    return len(adv) == 1 and getattr(adv[0], 'dtype', None) is not None and adv[0].dtype.kind == 'b'
-
-
-def _scatter_add(xp, out, idx, g):
-    if xp is np:
-        np.add.at(out, idx, g)
-    else:
-        import cupyx
-        cupyx.scatter_add(out, idx, g)
+def _no_repeats(idx):
+    """True when no element can be picked twice: basic indices, or one mask and nothing else advanced."""
+    if idx.__class__ is Split:
+        idx = idx[1]
+    elif idx.__class__ is not tuple:
+        idx = (idx,)
+    n = 0
+    for i in idx:
+        if i is None or i.__class__ is slice or i.__class__ is int or i is Ellipsis:
+            continue
+        if i.dtype.kind != 'b' or n:
+            return False
+        n += 1
+    return True
 
 
 def _all_slices(idx, ndim):
     if not 0 < len(idx) <= ndim:
         return False
     for i in idx:
-        if i.__class__ is not slice:
+        if i.__class__ is not slice or (i.step is not None and i.step <= 0):
             return False
     return True
 
 
 def getitem(input, idx):
-    if (idx.__class__ is slice and input._data.ndim) or (idx.__class__ is tuple and _all_slices(idx, input._data.ndim)):
+    a = input._data
+    c = idx.__class__
+    if (c is slice and a.ndim and (idx.step is None or idx.step > 0)) or (c is tuple and _all_slices(idx, a.ndim)):
         return as_view(Slice.apply(input, idx=idx), input)      # x[a:b], x[:, :k]: nothing to convert or check
-    xp = _device.xp_of(input._data)
-    idx = convert_index(idx, xp)
-    if _is_basic(idx):
-        _check_bounds(input._data.shape, idx)
-        items = idx if isinstance(idx, tuple) else (idx,)
-        op = Select if all(isinstance(i, int) for i in items) else Slice
+    if c is int and a.ndim and -a.shape[0] <= idx < a.shape[0]:
+        return as_view(Select.apply(input, idx=(idx, Ellipsis)), input)     # a 0-d view, never a NumPy scalar
+    xp = _device.xp_of(a)
+    idx, is_view = parse(a.shape, idx, xp)
+    if is_view:
+        op = Select if all(i.__class__ is int or i is Ellipsis for i in idx) else Slice
         return as_view(op.apply(input, idx=idx), input)
-    if _only_bool(idx):
-        mask = next(i for i in (idx if isinstance(idx, tuple) else (idx,)) if not isinstance(i, _BASIC))
-        _check_mask(input._data.shape, idx, mask)
-    try:
-        return Index.apply(input, idx=idx)
-    except IndexError as e:
-        raise IndexError(str(e).replace(' axis ', ' dimension ')) from None
-
-
-def _check_mask(shape, idx, mask):
-    items = idx if isinstance(idx, tuple) else (idx,)
-    start = 0
-    for i in items:
-        if i is mask:
-            break
-        start += 0 if i is None else 1
-    for k, s in enumerate(mask.shape):
-        if start + k < len(shape) and shape[start + k] != s:
-            raise IndexError(f'The shape of the mask [{", ".join(map(str, mask.shape))}] at index {k} does not '
-                             f'match the shape of the indexed tensor [{", ".join(map(str, shape))}] '
-                             f'at index {start + k}')
+    _check_advanced(*_advanced_shape(a.shape, idx), xp)
+    return Index.apply(input, idx=idx)
 
 
 class CopySlices(Op):
@@ -181,7 +360,7 @@ class CopySlices(Op):
     def backward(ctx, g):
         need_old, need_v = ctx.needs_input_grad
         g_old = MaskRegion.apply(g, idx=ctx.idx) if need_old else None
-        g_v = getitem(g, ctx.idx) if need_v else None
+        g_v = Index.apply(g, idx=ctx.idx) if need_v else None
         return g_old, g_v
 
 
@@ -209,7 +388,7 @@ class MaskRegion(Op):
     def forward(ctx, g, idx=None):
         ctx.idx = idx
         out = g.copy()
-        out[idx] = 0
+        assign(out, idx, 0)
         return out
 
     @staticmethod
@@ -217,11 +396,13 @@ class MaskRegion(Op):
         return MaskRegion.apply(gg, idx=ctx.idx)
 
 
-def write(self, idx, value, node_cls=CopySlices):
-    """In-place `self[idx] = value`, recorded in the graph when either side requires grad."""
+def write(self, idx, value, node_cls=CopySlices, whole=True):
+    """In-place `self[idx] = value` for an index made by `parse` (or `...`), recorded in the graph
+    when either side requires grad. `whole`: the write goes to the tensor itself, not through a
+    view of it (PyTorch's two messages for a leaf that requires grad)."""
     v_is_tensor = isinstance(value, Tensor)
     grad = _grad_state.enabled and (self._rg or (v_is_tensor and value._rg))
-    if grad and self._rg and self.grad_fn is None and idx is not Ellipsis:
+    if grad and self._rg and self.grad_fn is None and not whole:
         raise RuntimeError(VIEW_OF_LEAF_MESSAGE)      # t[idx] = v writes through the view t[idx]
     if check_inplace(self, grad):
         def written(v):
@@ -235,8 +416,6 @@ def write(self, idx, value, node_cls=CopySlices):
             if varr.ndim:
                 _device.check_same_device((self, value))
             varr = _device.move(varr, self.device)
-    elif isinstance(value, (np.ndarray, np.generic)):
-        varr = value
     else:
         varr = value
     if grad:
@@ -249,7 +428,7 @@ def write(self, idx, value, node_cls=CopySlices):
         node._n_out = 1
         node._saved = ()
     try:
-        self._data[idx] = varr
+        assign(self._data, idx, varr)
     except ValueError as e:
         raise RuntimeError(_broadcast_message(self._data, idx, varr, e)) from None
     bump_version(self)
@@ -263,16 +442,16 @@ def write(self, idx, value, node_cls=CopySlices):
 
 
 def _broadcast_message(arr, idx, varr, e):
+    vs = getattr(varr, 'shape', ())
+    if idx is Ellipsis:
+        from .promotion import broadcast_message
+        return broadcast_message(arr.shape, vs) or str(e)
     try:
-        target = arr[idx].shape
+        target = read(arr, idx).shape
     except Exception:
         return str(e)
-    vs = getattr(varr, 'shape', ())
-    if _is_basic(idx) or idx is Ellipsis:
+    if idx.__class__ is tuple and not any(hasattr(i, 'dtype') for i in idx):    # basic: PyTorch's copy_to
         from .shape import expand
-        from .promotion import broadcast_message
-        if idx is Ellipsis:
-            return broadcast_message(arr.shape, vs) or str(e)
         try:
             expand(wrap(np.empty(vs)), target)
         except RuntimeError as err:
@@ -281,12 +460,53 @@ def _broadcast_message(arr, idx, varr, e):
             f'result of shape [{", ".join(map(str, target))}]')
 
 
+_LEGACY = {'float32': 'FloatTensor', 'float64': 'DoubleTensor', 'float16': 'HalfTensor', 'int64': 'LongTensor',
+           'int32': 'IntTensor', 'int16': 'ShortTensor', 'int8': 'CharTensor', 'uint8': 'ByteTensor',
+           'bool': 'BoolTensor'}
+
+
+def _whole(shape, idx):
+    """True when the basic part of a parsed index takes all of the tensor as it is (PyTorch then
+    writes into the tensor itself rather than into a view of it)."""
+    if idx.__class__ is Split:
+        idx = idx[0]
+    d = 0
+    for i in idx:
+        if i is Ellipsis:
+            return True
+        if i.__class__ is slice:
+            if i.indices(shape[d]) != (0, shape[d], 1):
+                return False
+            d += 1
+        elif hasattr(i, 'dtype'):
+            d += i.ndim if i.dtype.kind == 'b' else 1
+        else:
+            return False
+    return True
+
+
 def setitem(self, idx, value):
-    xp = _device.xp_of(self._data)
-    idx = convert_index(idx, xp)
-    if _is_basic(idx):
-        _check_bounds(self._data.shape, idx)
-    write(self, idx, value)
+    a = self._data
+    if not isinstance(value, (Tensor, int, float, complex, np.generic)):
+        t = type(value)
+        name = t.__name__ if t.__module__ == 'builtins' else f'{t.__module__}.{t.__name__}'
+        raise TypeError(f"can't assign a {name} to a torch.{_LEGACY.get(a.dtype.name, 'Tensor')}")
+    xp = _device.xp_of(a)
+    idx, is_view = parse(a.shape, idx, xp)
+    if not is_view:
+        _check_advanced(*_advanced_shape(a.shape, idx), xp)
+    if isinstance(value, Tensor):
+        s = value._data.shape
+        if s and s[0] == 1:                 # PyTorch drops leading 1s of the value before broadcasting
+            k = 0
+            while k < len(s) and s[k] == 1:
+                k += 1
+            value = value.reshape(s[k:])
+        if not is_view and value._data.dtype != a.dtype:
+            raise RuntimeError(f'Index put requires the source and destination dtypes match, got '
+                               f'{_SCALAR_NAMES.get(a.dtype.name)} for the destination and '
+                               f'{_SCALAR_NAMES.get(value._data.dtype.name)} for the source.')
+    write(self, idx, value, whole=_whole(a.shape, idx))
 
 
 # ---------------------------------------------------------------- gather / scatter along a dim

@@ -78,19 +78,18 @@ def on_view(view, fn):
     view's new value out of place, and the result is written back into the base: the base's history
     moves to the write, and the view's to a read of the new base at the same positions.
     """
-    from .indexing import write
-    from .indexing import getitem
+    from .indexing import write, Index
     root = view._base
     xp = _device.xp_of(root._data)
     idx = tuple(xp.unravel_index(view_positions(view, root), root._data.shape))
     old = wrap(root._data.copy())
     old._rg, old.grad_fn, old._out = root._rg, root.grad_fn, root._out
-    new_value = fn(getitem(old, idx))
+    new_value = fn(Index.apply(old, idx=idx))
     new_root = write(old, idx, new_value)       # `old` is a private copy: write it, then copy into the base
     xp.copyto(root._data, new_root._data, casting='unsafe')
     bump_version(root)
     root.grad_fn, root._out, root._rg = new_root.grad_fn, new_root._out, True
-    v = getitem(root, idx)
+    v = Index.apply(root, idx=idx)
     view.grad_fn, view._out, view._rg = v.grad_fn, v._out, True
     refresh_views(root, view)
     return view
@@ -99,7 +98,7 @@ def on_view(view, fn):
 def refresh_views(root, skip=None):
     """After `root`'s history moved to an in-place op, every live view of it reads from the new
     history (PyTorch regenerates a view's grad_fn the same way), so none keeps a stale one."""
-    from .indexing import getitem
+    from .indexing import Index
     vc = root._vc
     if vc is None or len(vc) == 1:
         return
@@ -108,7 +107,7 @@ def refresh_views(root, skip=None):
         v = ref()
         if v is None or v is skip or v._base is not root:
             continue
-        n = getitem(root, tuple(xp.unravel_index(view_positions(v, root), root._data.shape)))
+        n = Index.apply(root, idx=tuple(xp.unravel_index(view_positions(v, root), root._data.shape)))
         v.grad_fn, v._out, v._rg = n.grad_fn, n._out, n._rg
 
 
