@@ -564,11 +564,91 @@ def _check_index_tensor(name, index, input, dim):
         raise RuntimeError('Index tensor must have the same number of dimensions as input tensor')
 
 
+def _wrap_dim_scalar(dim, ndim):
+    """PyTorch's dim check where a 0-d tensor has no dim 0 (take_along_dim, unbind)."""
+    if ndim == 0:
+        raise IndexError(f'Dimension specified as {dim} but tensor has no dimensions')
+    from .shape import _wrap_dim
+    return _wrap_dim(dim, ndim)
+
+
 def gather(input, dim, index, *, sparse_grad=False):
     from .shape import _wrap_dim
-    _check_index_tensor('gather', index, input, dim)
-    d = _wrap_dim(dim, max(input._data.ndim, 1))
+    a = input._data
+    d = _wrap_dim(dim, max(a.ndim, 1))
+    if not isinstance(index, Tensor) or index._data.dtype not in (np.int64, np.int32):
+        raise RuntimeError('gather(): Expected dtype int32/int64 for index')
+    ia = index._data
+    if ia.ndim != a.ndim and not (ia.ndim <= 1 and a.ndim <= 1):
+        raise RuntimeError('Index tensor must have the same number of dimensions as input tensor')
+    ishape, ashape = ia.shape or (1,), a.shape or (1,)
+    for k, (i, s) in enumerate(zip(ishape, ashape)):
+        if k != d and i > s:
+            raise RuntimeError(f'Size does not match at dimension {k} expected index {list(ishape)} to be no larger '
+                               f'than self {list(ashape)} apart from dimension {d}')
+    n = ashape[d]
+    if ia.size and _device.xp_of(ia) is np:
+        bad = (ia < 0) | (ia >= n)
+        if bad.any():
+            raise RuntimeError(f'index {int(ia[bad].flat[0])} is out of bounds for dimension {d} with size {n}')
+    if a.ndim == 0 or ia.ndim == 0:       # PyTorch treats 0-d operands as 1-element vectors here
+        from .shape import reshape
+        flat = reshape(input, 1) if a.ndim == 0 else input
+        return reshape(Gather.apply(flat, reshape(index, -1), dim=0), ia.shape)
     return Gather.apply(input, index, dim=d)
+
+
+def index_select(input, dim, index):
+    from .shape import _wrap_dim
+    a = input._data
+    d = _wrap_dim(dim, max(a.ndim, 1))
+    if not isinstance(index, Tensor):
+        raise TypeError(f"index_select(): argument 'index' (position 3) must be Tensor, not {type(index).__name__}")
+    ia = index._data
+    if ia.ndim > 1:
+        raise IndexError('index_select(): Index is supposed to be a vector')
+    if a.ndim == 0 and ia.size != 1:
+        raise IndexError(f'index_select(): Index to scalar can have only 1 value, got {ia.size} value(s)')
+    if ia.dtype not in (np.int64, np.int32):
+        raise RuntimeError('index_select(): Expected dtype int32 or int64 for index')
+    n = a.shape[d] if a.ndim else 1
+    if ia.size:
+        if a.ndim and n == 0:
+            raise RuntimeError('index_select(): self indexing axis dim should be positive')
+        if _device.xp_of(ia) is np and (ia.min() < 0 or ia.max() >= n):
+            raise IndexError('index out of range in self')
+    if a.ndim == 0:
+        from .shape import reshape
+        return reshape(getitem(reshape(input, 1), index.reshape(-1)), ())
+    return getitem(input, (slice(None),) * d + (index.reshape(-1),))
+
+
+def take_along_dim(input, indices, dim=None):
+    """gather after broadcasting input and indices against each other in every dim but `dim`."""
+    from .shape import expand, reshape
+    if not isinstance(indices, Tensor) or indices._data.dtype != np.int64:
+        name = _SCALAR_NAMES.get(indices._data.dtype.name) if isinstance(indices, Tensor) else type(indices).__name__
+        raise RuntimeError(f'torch.take_along_dim(): dtype of indices should be Long but got {name}')
+    if dim is None:
+        return gather(reshape(input, -1), 0, reshape(indices, -1))
+    a, ia = input._data, indices._data
+    d = _wrap_dim_scalar(dim, a.ndim)
+    if a.ndim != ia.ndim:
+        raise RuntimeError(f'torch.take_along_dim(): input and indices should have the same number of dimensions, '
+                           f'but got {a.ndim} dimensions for input, and {ia.ndim} dimensions for indices')
+    from .promotion import broadcast_message
+    s = list(a.shape)
+    s[d] = ia.shape[d]
+    try:
+        ishape = np.broadcast_shapes(tuple(s), ia.shape)
+    except ValueError:
+        raise RuntimeError(broadcast_message(tuple(s), ia.shape)) from None
+    s = list(ia.shape)
+    s[d] = a.shape[d]
+    ashape = np.broadcast_shapes(tuple(s), a.shape)
+    if a.shape[d]:          # PyTorch 2.13 takes indices modulo the size here (gather would raise)
+        indices = wrap(_device.xp_of(ia).remainder(ia, a.shape[d]))
+    return gather(expand(input, ashape), d, expand(indices, ishape))
 
 
 class ScatterAdd(Op):
@@ -623,14 +703,6 @@ def scatter(input, dim, index, src=None, *, value=None, reduce=None):
     return Scatter.apply(input, index, src, dim=_wrap_dim(dim, max(input._data.ndim, 1)))
 
 
-def index_select(input, dim, index):
-    from .shape import _wrap_dim
-    d = _wrap_dim(dim, max(input._data.ndim, 1))
-    if index._data.ndim > 1:
-        raise IndexError('index_select(): Index is supposed to be a vector')
-    return getitem(input, (slice(None),) * d + (index.reshape(-1),))
-
-
 def masked_fill(input, mask, value):
     from .unary import where
     if not isinstance(mask, Tensor) or mask._data.dtype.kind != 'b':
@@ -650,9 +722,3 @@ def masked_select(input, mask):
     from .shape import expand
     shape = np.broadcast_shapes(input._data.shape, mask._data.shape)
     return getitem(expand(input, shape), expand(mask, shape))
-
-
-def take_along_dim(input, indices, dim=None):
-    if dim is None:
-        return gather(input.reshape(-1), 0, indices.reshape(-1))
-    return gather(input, dim, indices)

@@ -38,6 +38,13 @@ def check_inplace(t, grad):
         if base is not None:
             if base.grad_fn is None and base._rg:
                 raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
+            fn = t.grad_fn
+            if fn is not None and getattr(fn._fn, 'multi_view', False):
+                from ..autograd.function import _op_name
+                raise RuntimeError(f'Output {t._out} of {_op_name(fn)} is a view and is being modified inplace. This '
+                                   'view is the output of a function that returns multiple views. Such functions do '
+                                   'not allow the output views to be modified inplace. You should replace the inplace '
+                                   'operation by an out-of-place one.')
             return True
     return False
 
