@@ -5,6 +5,8 @@ Reading with basic indices gives a view. Writing (`t[idx] = v`) is an in-place o
 history is rebased onto a `CopySlices` node whose backward sends `g` with the written region
 zeroed to the old history and `g[idx]` to `v`.
 """
+import math
+
 import numpy as np
 
 from .. import _device
@@ -119,6 +121,11 @@ def _items(idx, xp):
     return out
 
 
+def _check_step(s):
+    if s.step is not None and s.step <= 0:
+        raise ValueError('step must be greater than zero' if s.step else 'slice step cannot be zero')
+
+
 def _too_many(ndim):
     return IndexError(f'too many indices for tensor of dimension {ndim}')
 
@@ -131,37 +138,41 @@ def parse(shape, idx, xp=np):
     With advanced indices the result is a `Split`, or a plain tuple when no int or bool sits among
     them (then NumPy's placement of the result dims is PyTorch's). Errors are PyTorch's.
     """
-    items = _items(idx, xp)
     ndim = len(shape)
+    if isinstance(idx, np.integer):
+        idx = int(idx)
+    if ndim == 0 and idx.__class__ is int:
+        if idx:
+            raise IndexError(f'index {idx} is out of bounds for dimension 0 with size 0')
+        raise IndexError('invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` in C++ '
+                         'to convert a 0-dim tensor to a number')
+    if ndim == 0 and idx.__class__ is slice:
+        _check_step(idx)
+        raise IndexError('slice() cannot be applied to a 0-dim tensor.')
+    items = _items(idx, xp)
     spec = 0
     for i in items:
         if i is None or i is Ellipsis or i.__class__ is bool:
             continue
         spec += i.ndim if getattr(i, 'dtype', None) is not None and i.dtype.kind == 'b' else 1
     if spec > ndim:
-        if ndim == 0 and len(items) == 1:
-            if items[0].__class__ is int:
-                raise IndexError('invalid index of a 0-dim tensor. Use `tensor.item()` in Python or `tensor.item<T>()` '
-                                 'in C++ to convert a 0-dim tensor to a number')
-            if items[0].__class__ is slice:
-                raise IndexError('slice() cannot be applied to a 0-dim tensor.')
         raise _too_many(ndim)
     basic, adv, merged = [], [], []
     has_int = has_adv = has_bool = False
     d = 0                   # dimension of the input that the next item indexes
-    for i in items:
+    for pos, i in enumerate(items):
         c = i.__class__
         if c is int:
             n = shape[d]
-            if not -n <= i < n:
-                raise IndexError(f'index {i} is out of bounds for dimension {d} with size {n}')
+            if not -n <= i < n:         # PyTorch names the position in the index, not the dim
+                raise IndexError(f'index {i} is out of bounds for dimension {pos} with size {n}')
             basic.append(i)
             merged.append(i)
             has_int = True
             d += 1
         elif c is slice:
-            if i.step is not None and i.step <= 0:
-                raise ValueError('step must be greater than zero' if i.step else 'slice step cannot be zero')
+            if i.step is not None:
+                _check_step(i)
             basic.append(i)
             adv.append(slice(None))
             merged.append(i)
@@ -199,16 +210,23 @@ def parse(shape, idx, xp=np):
     return tuple(merged), False
 
 
-def _check_advanced(shape, adv, xp):
-    """PyTorch's checks of the advanced indices against the tensor they index (`shape`, after the
-    basic step): mask shapes, broadcasting, then bounds, with `dimension` counted among the indexed
-    dims as PyTorch's index kernel counts it."""
+def check_advanced(shape, idx, xp):
+    """PyTorch's checks of the advanced indices of a parsed index on a tensor of `shape`: mask
+    shapes and broadcasting, then bounds (`dimension` counted among the indexed dims, as PyTorch's
+    index kernel counts it), all against the tensor the basic step leaves. Returns the index, with
+    out-of-range entries zeroed when the result is empty (PyTorch reads nothing then, and does not
+    check; NumPy would raise)."""
+    split = idx.__class__ is Split
+    shape, adv = (_basic_shape(shape, idx[0]), idx[1]) if split else _sliced(shape, idx)
     d = 0
     k = 0
     shapes = []
     bounds = []
-    for i in adv:
-        if i.__class__ is slice or i is None:
+    indexed = []        # the sizes of the dims the advanced indices take
+    rest = 1            # the size of the dims no advanced index takes
+    for pos, i in enumerate(adv):
+        if i.__class__ is slice:
+            rest *= shape[d]
             d += 1
             continue
         if i.dtype.kind == 'b':
@@ -219,31 +237,59 @@ def _check_advanced(shape, adv, xp):
                                      f'at index {d + j}')
             n = int(i.sum()) if xp is np else None
             shapes.extend([(n,)] * i.ndim)
+            indexed.extend(i.shape)
             d += i.ndim
             k += i.ndim
         else:
             shapes.append(i.shape)
-            bounds.append((i, shape[d], k))
+            indexed.append(shape[d])
+            bounds.append((pos, i, shape[d], k))
             d += 1
             k += 1
     if xp is not np:
-        return
+        return idx
     try:
-        np.broadcast_shapes(*shapes)
+        bshape = np.broadcast_shapes(*shapes)
     except ValueError:
         raise IndexError('shape mismatch: indexing tensors could not be broadcast together with shapes ' +
                          ', '.join(f'[{", ".join(map(str, s))}]' for s in shapes)) from None
-    for i, n, k in bounds:
+    size = math.prod(bshape) * rest * math.prod(shape[d:])
+    if 0 in indexed and 0 not in bshape:
+        raise IndexError('index is out of bounds for dimension with size 0')
+    for pos, i, n, k in bounds:
         if i.size:
             bad = (i < -n) | (i >= n)
             if bad.any():
-                raise IndexError(f'index {int(i[bad].flat[0])} is out of bounds for dimension {k} with size {n}')
+                if size:
+                    raise IndexError(f'index {int(i[bad].flat[0])} is out of bounds for dimension {k} with size {n}')
+                adv = adv[:pos] + (np.where(bad, 0, i),) + adv[pos + 1:]
+                if split:
+                    idx = Split((idx[0], adv))
+                else:
+                    idx = tuple(adv[p] if idx[p].__class__ is not slice and idx[p] is not None else idx[p]
+                                for p in range(len(idx)))
+    return idx
 
 
-def _advanced_shape(shape, idx):
-    if idx.__class__ is Split:
-        return _basic_shape(shape, idx[0]), idx[1]
-    return shape, idx
+def _sliced(shape, merged):
+    """The shape a one-step index's slices and None leave, and its advanced part on that shape."""
+    out, adv = [], []
+    d = 0
+    for i in merged:
+        if i is None:
+            out.append(1)
+            adv.append(slice(None))
+        elif i.__class__ is slice:
+            out.append(len(range(*i.indices(shape[d]))))
+            adv.append(slice(None))
+            d += 1
+        else:
+            k = i.ndim if i.dtype.kind == 'b' else 1
+            out.extend(shape[d:d + k])
+            adv.append(i)
+            d += k
+    out.extend(shape[d:])
+    return tuple(out), tuple(adv)
 
 
 def _basic_shape(shape, basic):
@@ -348,8 +394,7 @@ def getitem(input, idx):
     if is_view:
         op = Select if all(i.__class__ is int or i is Ellipsis for i in idx) else Slice
         return as_view(op.apply(input, idx=idx), input)
-    _check_advanced(*_advanced_shape(a.shape, idx), xp)
-    return Index.apply(input, idx=idx)
+    return Index.apply(input, idx=check_advanced(a.shape, idx, xp))
 
 
 class CopySlices(Op):
@@ -485,16 +530,32 @@ def _whole(shape, idx):
     return True
 
 
+def _one_mask(idx):
+    """One mask and no other advanced index: PyTorch writes a 1-element value by masked_fill, which casts."""
+    adv = [i for i in (idx[1] if idx.__class__ is Split else idx) if hasattr(i, 'dtype')]
+    return len(adv) == 1 and adv[0].dtype.kind == 'b'
+
+
+def _byte_mask(idx):
+    return any(isinstance(i, Tensor) and i._data.dtype == np.uint8 and i._data.ndim
+               for i in (idx if isinstance(idx, (tuple, list)) else (idx,)))
+
+
 def setitem(self, idx, value):
     a = self._data
     if not isinstance(value, (Tensor, int, float, complex, np.generic)):
         t = type(value)
         name = t.__name__ if t.__module__ == 'builtins' else f'{t.__module__}.{t.__name__}'
         raise TypeError(f"can't assign a {name} to a torch.{_LEGACY.get(a.dtype.name, 'Tensor')}")
+    if idx is False:            # PyTorch's shortcut: nothing to write, nothing checked
+        return
     xp = _device.xp_of(a)
-    idx, is_view = parse(a.shape, idx, xp)
+    given = idx
+    idx, is_view = parse(a.shape, (None, Ellipsis) if idx is True else idx, xp)
     if not is_view:
-        _check_advanced(*_advanced_shape(a.shape, idx), xp)
+        idx = check_advanced(a.shape, idx, xp)
+        if (not isinstance(value, Tensor) or value._data.size == 1) and _one_mask(idx) and _byte_mask(given):
+            raise RuntimeError('masked_fill_ only supports boolean masks, but got mask with dtype unsigned char')
     if isinstance(value, Tensor):
         s = value._data.shape
         if s and s[0] == 1:                 # PyTorch drops leading 1s of the value before broadcasting
@@ -502,7 +563,7 @@ def setitem(self, idx, value):
             while k < len(s) and s[k] == 1:
                 k += 1
             value = value.reshape(s[k:])
-        if not is_view and value._data.dtype != a.dtype:
+        if not is_view and value._data.dtype != a.dtype and not (value._data.size == 1 and _one_mask(idx)):
             raise RuntimeError(f'Index put requires the source and destination dtypes match, got '
                                f'{_SCALAR_NAMES.get(a.dtype.name)} for the destination and '
                                f'{_SCALAR_NAMES.get(value._data.dtype.name)} for the source.')

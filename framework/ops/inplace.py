@@ -56,7 +56,7 @@ def view_positions(view, root):
     isz = ra.itemsize
     ptr = (lambda a: a.__array_interface__['data'][0]) if xp is np else (lambda a: a.data.ptr)
     for n, st in zip(va.shape, va.strides):
-        if st == 0 and n > 1:
+        if st == 0 and n > 1 and va.size:
             raise RuntimeError('unsupported operation: more than one element of the written-to tensor refers to a '
                                'single memory location. Please clone() the tensor before performing the operation.')
     pos = _offsets(xp, va, (ptr(va) - ptr(ra)) // isz, isz)
@@ -66,6 +66,16 @@ def view_positions(view, root):
     flat = _offsets(xp, ra, 0, isz).reshape(-1)
     order = xp.argsort(flat, kind='stable')
     return order[xp.searchsorted(flat[order], pos)]
+
+
+def view_index(view, root):
+    """An advanced index that reads `view`'s elements out of `root`, shaped like the view."""
+    xp = _device.xp_of(root._data)
+    pos = view_positions(view, root)
+    if root._data.ndim == 0:        # no dim to index: go through root[None]
+        from .indexing import Split
+        return Split(((None, Ellipsis), (xp.zeros(pos.shape, dtype=np.int64),)))
+    return tuple(xp.unravel_index(pos, root._data.shape))
 
 
 def _offsets(xp, a, start, isz):
@@ -88,7 +98,7 @@ def on_view(view, fn):
     from .indexing import write, Index
     root = view._base
     xp = _device.xp_of(root._data)
-    idx = tuple(xp.unravel_index(view_positions(view, root), root._data.shape))
+    idx = view_index(view, root)
     old = wrap(root._data.copy())
     old._rg, old.grad_fn, old._out = root._rg, root.grad_fn, root._out
     new_value = fn(Index.apply(old, idx=idx))
@@ -109,12 +119,11 @@ def refresh_views(root, skip=None):
     vc = root._vc
     if vc is None or len(vc) == 1:
         return
-    xp = _device.xp_of(root._data)
     for ref in vc[1:]:
         v = ref()
         if v is None or v is skip or v._base is not root:
             continue
-        n = Index.apply(root, idx=tuple(xp.unravel_index(view_positions(v, root), root._data.shape)))
+        n = Index.apply(root, idx=view_index(v, root))
         v.grad_fn, v._out, v._rg = n.grad_fn, n._out, n._rg
 
 
