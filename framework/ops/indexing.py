@@ -20,6 +20,9 @@ _BASIC = (int, slice, type(None), type(Ellipsis))
 _ONLY = ('only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices '
          '(got {})')
 _INDEX_DTYPES = 'tensors used as indices must be long, int, byte or bool tensors'
+_SEQUENCE_AS_TUPLE = ('Using a non-tuple sequence for multidimensional indexing is deprecated and will be changed in '
+                      'pytorch 2.9; use x[tuple(seq)] instead of x[seq]. In pytorch 2.9 this will be interpreted as '
+                      'tensor index, x[torch.tensor(seq)], which will result either in an error or a different result')
 
 
 class Split(tuple):
@@ -88,6 +91,8 @@ def _items(idx, xp):
     """The index as a tuple of ints, slices, None, ..., Python bools and arrays (int or bool)."""
     if idx.__class__ is not tuple:
         if isinstance(idx, list) and _treat_as_tuple(idx):
+            import warnings
+            warnings.warn(_SEQUENCE_AS_TUPLE, UserWarning, stacklevel=3)
             idx = tuple(idx)
         else:
             idx = (idx,)
@@ -382,6 +387,27 @@ def _all_slices(idx, ndim):
     return True
 
 
+def _ints_in_range(idx, shape):
+    if not 0 < len(idx) <= len(shape):
+        return False
+    for i, n in zip(idx, shape):
+        if i.__class__ is not int or not -n <= i < n:
+            return False
+    return True
+
+
+def _one_int_array(idx, c, xp):
+    """The index as an integer array when it is one that NumPy reads as PyTorch does, range
+    errors aside (None otherwise: the general path then reads it)."""
+    if c is Tensor:
+        arr = idx._data
+        return arr if arr.ndim and arr.dtype.kind == 'i' else None      # (uint8 is a mask)
+    if len(idx) < 32 and _treat_as_tuple(idx):
+        return None
+    arr = xp.asarray(idx)
+    return arr if arr.dtype.kind == 'i' else None
+
+
 def getitem(input, idx):
     a = input._data
     c = idx.__class__
@@ -389,7 +415,16 @@ def getitem(input, idx):
         return as_view(Slice.apply(input, idx=idx), input)      # x[a:b], x[:, :k]: nothing to convert or check
     if c is int and a.ndim and -a.shape[0] <= idx < a.shape[0]:
         return as_view(Select.apply(input, idx=(idx, Ellipsis)), input)     # a 0-d view, never a NumPy scalar
+    if c is tuple and _ints_in_range(idx, a.shape):
+        return as_view(Select.apply(input, idx=idx + (Ellipsis,)), input)
     xp = _device.xp_of(a)
+    if (c is Tensor or c is list) and a.ndim:      # x[batch_indices]: one integer array along dim 0
+        arr = _one_int_array(idx, c, xp)
+        if arr is not None:
+            try:
+                return Index.apply(input, idx=arr)
+            except IndexError:      # out of range (or an empty result PyTorch allows): the general path
+                pass
     idx, is_view = parse(a.shape, idx, xp)
     if is_view:
         op = Select if all(i.__class__ is int or i is Ellipsis for i in idx) else Slice
