@@ -396,16 +396,21 @@ def _ints_in_range(idx, shape):
     return True
 
 
-def _one_int_array(idx, c, xp):
-    """The index as an integer array when it is one that NumPy reads as PyTorch does, range
-    errors aside (None otherwise: the general path then reads it)."""
+def _one_int_array(idx, c, xp, shape):
+    """The index as one array when NumPy reads it as PyTorch does, range errors aside: an
+    integer tensor or list of ints, or a mask of the tensor's leading shape (None otherwise: the
+    general path then reads it)."""
     if c is Tensor:
         arr = idx._data
-        return arr if arr.ndim and arr.dtype.kind == 'i' else None      # (uint8 is a mask)
-    if len(idx) < 32 and _treat_as_tuple(idx):
+        if arr.ndim and arr.dtype.kind == 'i':      # (uint8 is a mask)
+            return arr
+        if arr.dtype.kind == 'b' and arr.ndim and arr.shape == shape[:arr.ndim]:
+            return arr                              # one mask of the right shape
         return None
-    arr = xp.asarray(idx)
-    return arr if arr.dtype.kind == 'i' else None
+    for i in idx:
+        if i.__class__ is not int:
+            return None
+    return xp.asarray(idx, dtype=np.int64)
 
 
 def getitem(input, idx):
@@ -419,7 +424,7 @@ def getitem(input, idx):
         return as_view(Select.apply(input, idx=idx + (Ellipsis,)), input)
     xp = _device.xp_of(a)
     if (c is Tensor or c is list) and a.ndim:      # x[batch_indices]: one integer array along dim 0
-        arr = _one_int_array(idx, c, xp)
+        arr = _one_int_array(idx, c, xp, a.shape)
         if arr is not None:
             try:
                 return Index.apply(input, idx=arr)
@@ -662,16 +667,20 @@ def _check_index_tensor(name, index, input, dim):
 
 def _wrap_dim_scalar(dim, ndim):
     """PyTorch's dim check where a 0-d tensor has no dim 0 (take_along_dim, unbind)."""
-    if ndim == 0:
-        raise IndexError(f'Dimension specified as {dim} but tensor has no dimensions')
     from .shape import _wrap_dim
-    return _wrap_dim(dim, ndim)
+    d = _wrap_dim(dim, max(ndim, 1))
+    if ndim == 0:
+        raise IndexError(f'Dimension specified as {d} but tensor has no dimensions')
+    return d
 
 
 def gather(input, dim, index, *, sparse_grad=False):
     from .shape import _wrap_dim
     a = input._data
     d = _wrap_dim(dim, max(a.ndim, 1))
+    if isinstance(index, Tensor) and index._data.size == 0:       # PyTorch checks nothing more then
+        from .shape import reshape
+        return reshape(getitem(reshape(input, -1), slice(0, 0)), index._data.shape)
     if not isinstance(index, Tensor) or index._data.dtype not in (np.int64, np.int32):
         raise RuntimeError('gather(): Expected dtype int32/int64 for index')
     ia = index._data
@@ -679,7 +688,7 @@ def gather(input, dim, index, *, sparse_grad=False):
         raise RuntimeError('Index tensor must have the same number of dimensions as input tensor')
     ishape, ashape = ia.shape or (1,), a.shape or (1,)
     for k, (i, s) in enumerate(zip(ishape, ashape)):
-        if k != d and i > s:
+        if k != d and i > s and ia.size:
             raise RuntimeError(f'Size does not match at dimension {k} expected index {list(ishape)} to be no larger '
                                f'than self {list(ashape)} apart from dimension {d}')
     n = ashape[d]
@@ -704,14 +713,17 @@ def index_select(input, dim, index):
     if ia.ndim > 1:
         raise IndexError('index_select(): Index is supposed to be a vector')
     if a.ndim == 0 and ia.size != 1:
-        raise IndexError(f'index_select(): Index to scalar can have only 1 value, got {ia.size} value(s)')
+        raise RuntimeError(f'index_select(): Index to scalar can have only 1 value, got {ia.size} value(s)')
     if ia.dtype not in (np.int64, np.int32):
         raise RuntimeError('index_select(): Expected dtype int32 or int64 for index')
     n = a.shape[d] if a.ndim else 1
     if ia.size:
-        if a.ndim and n == 0:
+        if a.ndim > 1 and n == 0:
             raise RuntimeError('index_select(): self indexing axis dim should be positive')
         if _device.xp_of(ia) is np and (ia.min() < 0 or ia.max() >= n):
+            if d == 1:      # PyTorch's CPU kernel for dim 1 words it differently
+                bad = ia.reshape(-1)[((ia < 0) | (ia >= n)).reshape(-1)][0]
+                raise RuntimeError(f'INDICES element is out of DATA bounds, id={int(bad)} axis_dim={n}')
             raise IndexError('index out of range in self')
     if a.ndim == 0:
         from .shape import reshape
@@ -722,28 +734,33 @@ def index_select(input, dim, index):
 def take_along_dim(input, indices, dim=None):
     """gather after broadcasting input and indices against each other in every dim but `dim`."""
     from .shape import expand, reshape
-    if not isinstance(indices, Tensor) or indices._data.dtype != np.int64:
-        name = _SCALAR_NAMES.get(indices._data.dtype.name) if isinstance(indices, Tensor) else type(indices).__name__
-        raise RuntimeError(f'torch.take_along_dim(): dtype of indices should be Long but got {name}')
+    if not isinstance(indices, Tensor):
+        raise TypeError(f"take_along_dim(): argument 'indices' (position 2) must be Tensor, not "
+                        f'{type(indices).__name__}')
     if dim is None:
         return gather(reshape(input, -1), 0, reshape(indices, -1))
     a, ia = input._data, indices._data
-    d = _wrap_dim_scalar(dim, a.ndim)
     if a.ndim != ia.ndim:
         raise RuntimeError(f'torch.take_along_dim(): input and indices should have the same number of dimensions, '
                            f'but got {a.ndim} dimensions for input, and {ia.ndim} dimensions for indices')
-    from .promotion import broadcast_message
+    if ia.dtype != np.int64:
+        raise RuntimeError(f'torch.take_along_dim(): dtype of indices should be Long but got '
+                           f'{_SCALAR_NAMES.get(ia.dtype.name)}')
+    d = _wrap_dim_scalar(dim, a.ndim)
     s = list(a.shape)
     s[d] = ia.shape[d]
-    try:
-        ishape = np.broadcast_shapes(tuple(s), ia.shape)
-    except ValueError:
-        raise RuntimeError(broadcast_message(tuple(s), ia.shape)) from None
+    for k in reversed(range(len(s))):       # PyTorch's infer_size names the last mismatch
+        if s[k] != ia.shape[k] and s[k] != 1 and ia.shape[k] != 1:
+            raise RuntimeError(f'The size of tensor a ({s[k]}) must match the size of tensor b ({ia.shape[k]}) at '
+                               f'non-singleton dimension {k}')
+    ishape = np.broadcast_shapes(tuple(s), ia.shape)
     s = list(ia.shape)
     s[d] = a.shape[d]
     ashape = np.broadcast_shapes(tuple(s), a.shape)
     if a.shape[d]:          # PyTorch 2.13 takes indices modulo the size here (gather would raise)
         indices = wrap(_device.xp_of(ia).remainder(ia, a.shape[d]))
+    elif ia.size:
+        raise RuntimeError('ZeroDivisionError')     # (that modulo, by a size of 0)
     return gather(expand(input, ashape), d, expand(indices, ishape))
 
 

@@ -428,13 +428,13 @@ def split(tensor, split_size_or_sections, dim=0):
     nd = tensor._data.ndim
     if nd == 0:
         raise RuntimeError('split expects at least a 1-dimensional tensor')
-    d = _wrap_dim(dim, nd)
-    n = tensor._data.shape[d]
     if isinstance(split_size_or_sections, int) or (hasattr(split_size_or_sections, '__index__') and
                                                    not isinstance(split_size_or_sections, (list, tuple))):
         size = int(split_size_or_sections)
         if size < 0:
             raise RuntimeError(f'split expects split_size be non-negative, but got split_size={size}')
+        d = _wrap_dim(dim, nd)
+        n = tensor._data.shape[d]
         if size == 0 and n != 0:
             raise RuntimeError(f'split_size can only be 0 if dimension size is 0, but got dimension size of {n}')
         count = max(-(-n // size), 1) if size else 1         # at least one piece, as PyTorch
@@ -446,6 +446,8 @@ def split(tensor, split_size_or_sections, dim=0):
             raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 2) must be tuple of ints, not "
                             f'{type(split_size_or_sections).__name__}')
         sizes = [int(s) for s in split_size_or_sections]
+        d = _wrap_dim(dim, nd)
+        n = tensor._data.shape[d]
         if any(s < 0 for s in sizes):
             raise RuntimeError(f'split_with_sizes expects split_sizes have only non-negative entries, but got '
                                f'split_sizes={sizes}')
@@ -518,9 +520,9 @@ class Unbind(Op):
 
 
 def unbind(input, dim=0):
+    d = _wrap_dim(dim, max(input._data.ndim, 1))
     if input._data.ndim == 0:
-        raise IndexError(f'Dimension specified as {dim} but tensor has no dimensions')
-    d = _wrap_dim(dim, input._data.ndim)
+        raise IndexError(f'Dimension specified as {d} but tensor has no dimensions')
     return tuple(as_view(o, input) for o in Unbind.apply(input, dim=d))
 
 
@@ -561,11 +563,11 @@ def narrow(input, dim, start, length):
     nd = input._data.ndim
     if nd == 0:
         raise RuntimeError('narrow() cannot be applied to a 0-dim tensor.')
-    d = _wrap_dim(dim, nd)
-    n = input._data.shape[d]
     start, length = int(start), int(length)
     if length < 0:
         raise RuntimeError('narrow(): length must be non-negative.')
+    d = _wrap_dim(dim, nd)
+    n = input._data.shape[d]
     if not -n <= start <= n:
         raise IndexError(f'start out of range (expected to be in range of [{-n}, {n}], but got {start})')
     if start < 0:

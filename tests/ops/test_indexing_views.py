@@ -429,6 +429,12 @@ ERRORS = [
      'index_select(): Index is supposed to be a vector'),
     ('index_select_float', lambda T: T.zeros(4, 2).index_select(0, T.tensor([1.])), RuntimeError,
      'index_select(): Expected dtype int32 or int64 for index'),
+    ('index_select_dim1', lambda T: T.zeros(2, 3).index_select(1, T.tensor([0, 5])), RuntimeError,
+     'INDICES element is out of DATA bounds, id=5 axis_dim=3'),
+    ('index_select_scalar', lambda T: T.zeros(()).index_select(0, T.tensor([0, 0])), RuntimeError,
+     'index_select(): Index to scalar can have only 1 value, got 2 value(s)'),
+    ('index_select_empty_dim', lambda T: T.zeros(0, 2).index_select(0, T.tensor([0])), RuntimeError,
+     'index_select(): self indexing axis dim should be positive'),
     ('gather_float', lambda T: T.gather(T.zeros(4, 2), 0, T.zeros(3, 1)), RuntimeError,
      'gather(): Expected dtype int32/int64 for index'),
     ('gather_ndim', lambda T: T.gather(T.zeros(4, 2), 0, T.zeros(3, dtype=T.long)), RuntimeError,
@@ -447,6 +453,11 @@ ERRORS = [
      'The size of tensor a (2) must match the size of tensor b (3) at non-singleton dimension 1'),
     ('tad_none_range', lambda T: T.take_along_dim(T.zeros(4, 2), T.tensor([9])), RuntimeError,
      'index 9 is out of bounds for dimension 0 with size 8'),
+    ('tad_empty_dim', lambda T: T.take_along_dim(T.zeros(0, 3), T.zeros(2, 3, dtype=T.long), dim=0), RuntimeError,
+     'ZeroDivisionError'),
+    ('tad_broadcast_last_mismatch', lambda T: T.take_along_dim(T.zeros(3, 1, 3), T.zeros(2, 3, 2, dtype=T.long),
+                                                               dim=1), RuntimeError,
+     'The size of tensor a (3) must match the size of tensor b (2) at non-singleton dimension 2'),
     ('tad_0d', lambda T: T.take_along_dim(T.zeros(()), T.zeros((), dtype=T.long), dim=0), IndexError,
      'Dimension specified as 0 but tensor has no dimensions'),
     ('set_basic_mismatch', lambda T: T.zeros(2, 3).__setitem__(0, T.ones(2)), RuntimeError,
@@ -741,3 +752,74 @@ def test_random_indexing_sweep_against_torch(block):
     or copy, version bumps, gradients of base, value and operand, and error class and message."""
     for seed in range(block * 400, block * 400 + 400):
         _sweep_trial(seed)
+
+
+def _sweep_dim_ops_trial(seed):
+    """gather, index_select, take_along_dim, select, narrow, unbind, split, chunk, tensor_split with
+    random shapes (empty and 0-d included), dims (some out of range) and indices (some out of range)."""
+    rng = np.random.default_rng(seed)
+    nd = int(rng.integers(0, 4))
+    shape = tuple(int(s) for s in rng.integers(0 if rng.random() < 0.1 else 1, 4, nd))
+    data = rng.standard_normal(shape)
+    op = rng.choice(['gather', 'index_select', 'tad', 'tad_none', 'select', 'narrow', 'unbind', 'split', 'chunk',
+                     'tensor_split'])
+    dim = int(rng.integers(-nd - 1, nd + 1)) if nd else int(rng.integers(-1, 2))
+    ishape = tuple(int(s) for s in rng.integers(0, 4, nd if rng.random() < 0.8 else max(nd - 1, 0)))
+    hi = max(shape[dim] if nd and -nd <= dim < nd else 1, 1)
+    idata = rng.integers(-1 if rng.random() < 0.1 else 0, hi + (rng.random() < 0.1), ishape)
+    idata1 = rng.integers(-1 if rng.random() < 0.1 else 0, hi + (rng.random() < 0.1), int(rng.integers(0, 4)))
+    a1, a2 = int(rng.integers(-4, 5)), int(rng.integers(-1, 4))
+    w = rng.standard_normal(64)
+    sections = a1 if rng.random() < 0.5 else [a1, a2]
+
+    def go(T):
+        x = T.tensor(data, requires_grad=True)
+        if op == 'gather':
+            r = T.gather(x, dim, T.tensor(idata))
+        elif op == 'index_select':
+            r = T.index_select(x, dim, T.tensor(idata1))
+        elif op == 'tad':
+            r = T.take_along_dim(x, T.tensor(idata), dim=dim)
+        elif op == 'tad_none':
+            r = T.take_along_dim(x, T.tensor(idata1))
+        elif op == 'select':
+            r = x.select(dim, a1)
+        elif op == 'narrow':
+            r = x.narrow(dim, a1, a2)
+        else:
+            pieces = {'unbind': lambda: x.unbind(dim), 'split': lambda: x.split(a2, dim),
+                      'chunk': lambda: x.chunk(a1, dim), 'tensor_split': lambda: x.tensor_split(sections, dim)}[op]()
+            if not pieces:
+                return {'pieces': 0}
+            scaled = [p * (i + 1) for i, p in enumerate(pieces)]
+            r = T.stack(scaled) if op == 'unbind' else T.cat(scaled, dim)
+        (r * T.tensor(w[:r.numel()].reshape(tuple(r.shape)))).sum().backward()
+        return {'shape': tuple(r.shape), 'val': arr(r), 'grad': arr(x.grad)}
+
+    out = []
+    for T in (framework, torch):
+        try:
+            out.append(('ok', go(T)))
+        except Exception as e:
+            out.append(('raise', type(e).__name__, str(e)))
+    where = f'trial {seed}: {op} shape {shape} dim {dim}'
+    assert out[0][0] == out[1][0], f'{where}: framework {out[0]}, torch {out[1]}'
+    if out[0][0] == 'raise':
+        assert out[0] == out[1], where
+        return
+    a, b = out[0][1], out[1][1]
+    assert a.keys() == b.keys(), where
+    for k in a:
+        if isinstance(a[k], np.ndarray):
+            assert a[k].shape == b[k].shape, f'{where}: {k}'
+            np.testing.assert_allclose(a[k], b[k], rtol=1e-10, atol=1e-12, err_msg=f'{where}: {k}')
+        else:
+            assert a[k] == b[k], f'{where}: {k}'
+
+
+@needs_torch
+@pytest.mark.parametrize('block', range(2))
+def test_random_dim_ops_sweep_against_torch(block):
+    """1000 seeded trials of the gather/select/split family against PyTorch (`_sweep_dim_ops_trial(n)`)."""
+    for seed in range(block * 500, block * 500 + 500):
+        _sweep_dim_ops_trial(seed)
