@@ -13,7 +13,7 @@ from .. import _device
 from ..autograd.function import Op, _edge, grad_of
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor, wrap, _SCALAR_NAMES
-from .inplace import check_inplace, bump_version, on_view, refresh_views, VIEW_OF_LEAF_MESSAGE
+from .inplace import check_inplace, check_overlap, bump_version, on_view, refresh_views, VIEW_OF_LEAF_MESSAGE
 from .shape import as_view
 
 _BASIC = (int, slice, type(None), type(Ellipsis))
@@ -607,7 +607,10 @@ def setitem(self, idx, value):
             raise RuntimeError(f'Index put requires the source and destination dtypes match, got '
                                f'{_SCALAR_NAMES.get(a.dtype.name)} for the destination and '
                                f'{_SCALAR_NAMES.get(value._data.dtype.name)} for the source.')
-    write(self, idx, value, whole=_whole(a.shape, idx))
+    whole = _whole(a.shape, idx)
+    if whole and is_view:
+        check_overlap(self)
+    write(self, idx, value, whole=whole)
 
 
 # ---------------------------------------------------------------- gather / scatter along a dim

@@ -49,16 +49,23 @@ def check_inplace(t, grad):
     return False
 
 
+def check_overlap(t):
+    """PyTorch refuses to write (other than fill) a tensor whose elements share memory (an expand)."""
+    if t._base is not None and t._data.size > 1:
+        a = t._data
+        for n, st in zip(a.shape, a.strides):
+            if st == 0 and n > 1:
+                raise RuntimeError('unsupported operation: more than one element of the written-to tensor refers to '
+                                   'a single memory location. Please clone() the tensor before performing the '
+                                   'operation.')
+
+
 def view_positions(view, root):
     """Where each element of `view` lies in `root` (C-contiguous), as flat indices shaped like the view."""
     ra, va = root._data, view._data
     xp = _device.xp_of(ra)
     isz = ra.itemsize
     ptr = (lambda a: a.__array_interface__['data'][0]) if xp is np else (lambda a: a.data.ptr)
-    for n, st in zip(va.shape, va.strides):
-        if st == 0 and n > 1 and va.size:
-            raise RuntimeError('unsupported operation: more than one element of the written-to tensor refers to a '
-                               'single memory location. Please clone() the tensor before performing the operation.')
     pos = _offsets(xp, va, (ptr(va) - ptr(ra)) // isz, isz)
     if ra.flags.c_contiguous:
         return pos
@@ -98,6 +105,7 @@ def on_view(view, fn):
     from .indexing import write, Index
     root = view._base
     xp = _device.xp_of(root._data)
+    check_overlap(view)
     idx = view_index(view, root)
     old = wrap(root._data.copy())
     old._rg, old.grad_fn, old._out = root._rg, root.grad_fn, root._out
@@ -141,6 +149,8 @@ def apply_inplace(self, out_of_place, ufunc_name, other=None, *, nargs=2):
     grad = _grad_state.enabled and (self._rg or (isinstance(other, Tensor) and other._rg))
     if grad and check_inplace(self, grad):
         return on_view(self, (lambda v: out_of_place(v, other)) if nargs == 2 else out_of_place)
+    if self._base is not None:
+        check_overlap(self)
     arr = self._data
     if not grad:
         if ufunc_name is not None:
@@ -260,6 +270,7 @@ def copy_(self, src, non_blocking=False):
     from .indexing import write, CopyBackwards
     if isinstance(src, Tensor) and src._data.__class__ is not self._data.__class__:
         src = src.to(self.device)
+    check_overlap(self)
     return write(self, Ellipsis, src, CopyBackwards)
 
 

@@ -6,6 +6,8 @@ differs from its input's.
 import math
 import weakref
 
+import numpy as np
+
 from ..autograd.function import Op
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import _new_vc, wrap
@@ -252,7 +254,12 @@ class Expand(Op):
     def forward(ctx, a, shape=()):
         ctx.in_shape = a.shape
         from .. import _device
-        return _device.xp_of(a).broadcast_to(a, shape)
+        xp = _device.xp_of(a)
+        out = xp.broadcast_to(a, shape)
+        if xp is np and a.flags.writeable:
+            # NumPy's broadcast view is read-only; PyTorch's expand can be written (fill_, e[0] = v)
+            out = np.lib.stride_tricks.as_strided(a, shape, out.strides)
+        return out
 
     @staticmethod
     def backward(ctx, g):

@@ -249,6 +249,55 @@ def test_inplace_errors_on_views(T):
     assert y.tolist() == [1, 1, 3, 3]
 
 
+OVERLAP = ('unsupported operation: more than one element of the written-to tensor refers to a single memory '
+           'location. Please clone() the tensor before performing the operation.')
+
+
+@pytest.mark.parametrize('T', LIBS, ids=lambda m: m.__name__)
+def test_writes_into_an_expanded_tensor(T):
+    """Filling an expand, or writing a row of it, is allowed and reaches the expanded tensor's memory;
+    anything else that would write one element twice is refused, as in PyTorch."""
+    x = T.zeros(3)
+    e = x.expand(2, 3)
+    e.fill_(2.)
+    assert x.tolist() == [2, 2, 2]
+    e[0] = T.tensor([1., 2., 3.])
+    e[1].mul_(2)
+    assert x.tolist() == [2, 4, 6]
+    e.zero_()
+    assert x.tolist() == [0, 0, 0]
+    for write in (lambda: e.add_(1), lambda: e.exp_(), lambda: e.clamp_(0, 1), lambda: e.copy_(T.ones(2, 3)),
+                  lambda: e.__setitem__(Ellipsis, 1.)):
+        with pytest.raises(RuntimeError) as info:
+            write()
+        assert str(info.value) == OVERLAP
+
+
+@pytest.mark.parametrize('T', LIBS, ids=lambda m: m.__name__)
+def test_inplace_on_view_of_a_base_without_grad_records_the_operand(T):
+    x = T.zeros(2, 3)
+    w = T.tensor([1., 2., 3.], requires_grad=True)
+    x[0].add_(w)
+    x[1].add_(w)
+    x[1].mul_(w)
+    assert x.requires_grad and x.tolist() == [[1, 2, 3], [1, 4, 9]]
+    (x * T.tensor([[1., 1., 1.], [1., 2., 3.]])).sum().backward()
+    assert w.grad.tolist() == [1 + 2, 1 + 2 * 4, 1 + 3 * 6]     # row 0 is w, row 1 is w * w (weights 1, 2, 3)
+
+
+@pytest.mark.parametrize('T', LIBS, ids=lambda m: m.__name__)
+def test_inplace_on_base_updates_the_history_of_its_views(T):
+    leaf = T.arange(6.).reshape(2, 3).requires_grad_()
+    x = leaf * 1
+    v = x[1]
+    w = v[2]
+    x.mul_(2)
+    w.add_(1)
+    (v * v).sum().backward()
+    # v = 2 * leaf[1] (+1 at the end): d/dleaf of sum(v^2) = 2 v * 2
+    assert leaf.grad.tolist() == [[0, 0, 0], [24, 32, 44]]
+
+
 # ---------------------------------------------------------------- 2. PyTorch's advanced-indexing rule
 def _cases():
     m34 = np.array([[True, False, True, True], [False, False, True, False], [True, True, False, False]])
