@@ -320,7 +320,7 @@ class Index(Op):
     @staticmethod
     def forward(ctx, a, idx=None):
         ctx.idx, ctx.shape = idx, a.shape
-        return read(a, idx)
+        return a[idx[0]][idx[1]] if idx.__class__ is Split else a[idx]      # read(a, idx), inlined: hot path
 
     @staticmethod
     def backward(ctx, g):
@@ -416,7 +416,7 @@ def _one_int_array(idx, c, xp, shape):
 def getitem(input, idx):
     a = input._data
     c = idx.__class__
-    if (c is slice and a.ndim and (idx.step is None or idx.step > 0)) or (c is tuple and _all_slices(idx, a.ndim)):
+    if (c is slice and (idx.step is None or idx.step > 0) and a.ndim) or (c is tuple and _all_slices(idx, a.ndim)):
         return as_view(Slice.apply(input, idx=idx), input)      # x[a:b], x[:, :k]: nothing to convert or check
     if c is int and a.ndim and -a.shape[0] <= idx < a.shape[0]:
         return as_view(Select.apply(input, idx=(idx, Ellipsis)), input)     # a 0-d view, never a NumPy scalar
