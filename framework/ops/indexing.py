@@ -1,9 +1,11 @@
 """Indexing, read and write: ints, slices with steps, None, ..., integer tensors or lists (repeats
-allowed: their gradients add up) and boolean masks.
+allowed: their gradients add up) and boolean masks, read as PyTorch reads them (`parse`).
 
-Reading with basic indices gives a view. Writing (`t[idx] = v`) is an in-place op: the tensor's
-history is rebased onto a `CopySlices` node whose backward sends `g` with the written region
-zeroed to the old history and `g[idx]` to `v`.
+Every basic index (ints included) gives a view: NumPy's scalar for a full integer index is avoided
+by ending the index in `...`, so `b[0].neg_()` writes into `b`. Ints select before the advanced
+indices are applied (`Split`), which is where PyTorch puts the result dims and NumPy does not.
+Writing (`t[idx] = v`) is an in-place op: the tensor's history is rebased onto a `CopySlices` node
+whose backward sends `g` with the written region zeroed to the old history and `g[idx]` to `v`.
 """
 import math
 
@@ -16,7 +18,6 @@ from .._tensor import Tensor, wrap, _SCALAR_NAMES
 from .inplace import check_inplace, check_overlap, bump_version, on_view, refresh_views, VIEW_OF_LEAF_MESSAGE
 from .shape import as_view
 
-_BASIC = (int, slice, type(None), type(Ellipsis))
 _ONLY = ('only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables are valid indices '
          '(got {})')
 _INDEX_DTYPES = 'tensors used as indices must be long, int, byte or bool tensors'
