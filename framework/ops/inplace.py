@@ -39,13 +39,33 @@ def check_inplace(t, grad):
             if base.grad_fn is None and base._rg:
                 raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
             fn = t.grad_fn
-            if fn is not None and getattr(fn._fn, 'multi_view', False):
+            if fn is not None and _from_multi_view(fn):
                 from ..autograd.function import _op_name
                 raise RuntimeError(f'Output {t._out} of {_op_name(fn)} is a view and is being modified inplace. This '
                                    'view is the output of a function that returns multiple views. Such functions do '
                                    'not allow the output views to be modified inplace. You should replace the inplace '
                                    'operation by an out-of-place one.')
             return True
+    return False
+
+
+_VIEW_OPS = []
+
+
+def _from_multi_view(node):
+    """True when `node` made a view of an output of split/chunk/unbind, directly or through
+    other view ops (PyTorch keeps that mark along a chain of views)."""
+    if not _VIEW_OPS:
+        from . import shape, indexing
+        _VIEW_OPS.extend([shape.View, shape.Unsqueeze, shape.Squeeze, shape.SqueezeAll, shape.Transpose, shape.T,
+                          shape.Permute, shape.Expand, indexing.Slice, indexing.Select])
+    while node is not None:
+        fn = node._fn
+        if getattr(fn, 'multi_view', False):
+            return True
+        if fn not in _VIEW_OPS or not node.next_functions:
+            return False
+        node = node.next_functions[0][0]
     return False
 
 

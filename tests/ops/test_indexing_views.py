@@ -241,6 +241,12 @@ def test_inplace_errors_on_views(T):
         with pytest.raises(RuntimeError, match=f'^Output 1 of {name} is a view and is being modified inplace. This '
                                                'view is the output of a function that returns multiple views.'):
             pieces[1].mul_(2)
+    for view, name in [(lambda: x.unbind()[1][0], 'Select'), (lambda: x.chunk(2)[0][1:], 'Slice'),
+                       (lambda: x.split(1)[1].t()[0], 'Select')]:       # the mark follows a chain of views
+        with pytest.raises(RuntimeError, match=f'^Output 0 of {name} is a view and is being modified inplace.'):
+            view().mul_(2)
+    x.split(1)[0][[0]].mul_(2)  # an advanced index copies: allowed
+    (x.unbind()[0] * 1).mul_(2)
     p = x.tensor_split(2)       # separate slices: allowed
     p[1].mul_(2)
     assert x.tolist() == [[1, 1, 1], [2, 2, 2]]
