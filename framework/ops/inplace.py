@@ -268,6 +268,8 @@ def pow_(self, exponent):
 
 
 def neg_(self):
+    if self._data.dtype.kind == 'b':        # (the ufunc's casting error would hide Neg's message)
+        return apply_inplace(self, neg, None, nargs=1)
     return apply_inplace(self, neg, 'negative', nargs=1)
 
 
