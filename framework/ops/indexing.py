@@ -321,7 +321,7 @@ class Index(Op):
     @staticmethod
     def forward(ctx, a, idx=None):
         ctx.idx, ctx.shape = idx, a.shape
-        return a[idx[0]][idx[1]] if idx.__class__ is Split else a[idx]      # read(a, idx), inlined: hot path
+        return a[idx[0]][idx[1]] if idx.__class__ is Split else a[idx]
 
     @staticmethod
     def backward(ctx, g):
@@ -333,8 +333,13 @@ class Index(Op):
 class Select(Index):
     node_name = 'SelectBackward0'
 
+    @staticmethod
+    def forward(ctx, a, idx=None):          # a basic index: never a Split
+        ctx.idx, ctx.shape = idx, a.shape
+        return a[idx]
 
-class Slice(Index):
+
+class Slice(Select):
     node_name = 'SliceBackward0'
 
 
