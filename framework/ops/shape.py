@@ -274,8 +274,9 @@ def expand(input, *sizes):
                            f'provided ({len(sizes)}) must be greater or equal to the number of dimensions in the '
                            f'tensor ({len(shp)})')
     lead = len(sizes) - len(shp)
-    target = []
-    for i, s in enumerate(sizes):
+    target = [0] * len(sizes)
+    for i in reversed(range(len(sizes))):       # last dim first, as PyTorch checks (and words the first failure)
+        s = sizes[i]
         cur = shp[i - lead] if i >= lead else 1
         if s == -1:
             if i < lead:
@@ -285,7 +286,7 @@ def expand(input, *sizes):
         elif cur != 1 and cur != s:
             raise RuntimeError(f'The expanded size of the tensor ({s}) must match the existing size ({cur}) at '
                                f'non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shp)}')
-        target.append(s)
+        target[i] = s
     target = tuple(target)
     if target == shp:
         return input if not input._rg else as_view(Expand.apply(input, shape=target), input)

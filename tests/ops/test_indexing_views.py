@@ -518,6 +518,12 @@ ERRORS = [
     ('set_basic_mismatch', lambda T: T.zeros(2, 3).__setitem__(0, T.ones(2)), RuntimeError,
      'The expanded size of the tensor (3) must match the existing size (2) at non-singleton dimension 0.  '
      'Target sizes: [3].  Tensor sizes: [2]'),
+    ('set_basic_mismatch_last_dim', lambda T: T.zeros(2, 3).__setitem__(slice(None), T.ones(3, 2)), RuntimeError,
+     'The expanded size of the tensor (3) must match the existing size (2) at non-singleton dimension 1.  '
+     'Target sizes: [2, 3].  Tensor sizes: [3, 2]'),
+    ('expand_last_mismatch_first', lambda T: T.zeros(2, 3).expand(-1, -1, 2), RuntimeError,
+     'The expanded size of the tensor (2) must match the existing size (3) at non-singleton dimension 2.  '
+     'Target sizes: [-1, -1, 2].  Tensor sizes: [2, 3]'),
     ('set_advanced_mismatch', lambda T: T.zeros(2, 3).__setitem__([0], T.ones(2)), RuntimeError,
      'shape mismatch: value tensor of shape [2] cannot be broadcast to indexing result of shape [1, 3]'),
     ('set_advanced_mismatch_int', lambda T: T.zeros(2, 3).__setitem__((0, [0, 1]), T.ones(3)), RuntimeError,
