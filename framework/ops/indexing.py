@@ -14,7 +14,8 @@ import numpy as np
 from .. import _device
 from ..autograd.function import Op, _edge, grad_of
 from ..autograd.grad_mode import state as _grad_state
-from .._tensor import Tensor, wrap, _SCALAR_NAMES
+from .._dtype import scalar_name
+from .._tensor import Tensor, wrap
 from .inplace import check_inplace, check_overlap, bump_version, on_view, refresh_views, VIEW_OF_LEAF_MESSAGE
 from .shape import as_view
 
@@ -611,8 +612,8 @@ def setitem(self, idx, value):
             value = value.reshape(s[k:])
         if not is_view and value._data.dtype != a.dtype and not (value._data.size == 1 and _one_mask(idx)):
             raise RuntimeError(f'Index put requires the source and destination dtypes match, got '
-                               f'{_SCALAR_NAMES.get(a.dtype.name)} for the destination and '
-                               f'{_SCALAR_NAMES.get(value._data.dtype.name)} for the source.')
+                               f'{scalar_name(a.dtype.name)} for the destination and '
+                               f'{scalar_name(value._data.dtype.name)} for the source.')
     whole = _whole(a.shape, idx)
     if whole and is_view:
         check_overlap(self)
@@ -754,7 +755,7 @@ def take_along_dim(input, indices, dim=None):
                            f'but got {a.ndim} dimensions for input, and {ia.ndim} dimensions for indices')
     if ia.dtype != np.int64:
         raise RuntimeError(f'torch.take_along_dim(): dtype of indices should be Long but got '
-                           f'{_SCALAR_NAMES.get(ia.dtype.name)}')
+                           f'{scalar_name(ia.dtype.name)}')
     d = _wrap_dim_scalar(dim, a.ndim)
     s = list(a.shape)
     s[d] = ia.shape[d]
