@@ -429,12 +429,17 @@ def test_exit_ctrl_c_in_subprocess():
     ''')
     p = subprocess.Popen([sys.executable, '-c', script, ROOT], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                          text=True, start_new_session=True, cwd=ROOT)
-    pids = [int(s) for s in p.stdout.readline().split()]
-    assert len(pids) == 2
-    time.sleep(0.3)
-    assert segments(p.pid)                                                # batches in flight
-    os.killpg(p.pid, signal.SIGINT)                                        # Ctrl-C: the whole process group
-    _, err = p.communicate(timeout=30)
+    try:
+        pids = [int(s) for s in p.stdout.readline().split()]
+        assert len(pids) == 2
+        time.sleep(0.3)
+        assert segments(p.pid)                                            # batches in flight
+        os.killpg(p.pid, signal.SIGINT)                                    # Ctrl-C: the whole process group
+        _, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:                                               # the test failed: leave nothing running
+            os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
     assert 'KeyboardInterrupt' in err and p.returncode != 0
     deadline = time.time() + 5
     alive = pids
