@@ -331,6 +331,8 @@ class Run:
         Its base seed comes from its own generator, so framework's global generator (dropout) is not drawn."""
         fw = _fw()
         t = self.cfg['train']
+        if D.is_mapped(self.train_data.x):
+            self.train_data.x.advise(random=t['shuffle'])
         ds = D.ArrayDataset(self.train_data.x, self.train_data.y)
         return fw.utils.data.DataLoader(
             ds, batch_sampler=_EpochBatches(), collate_fn=D.batch_to_tensors, num_workers=t['num_workers'],

@@ -486,6 +486,8 @@ def test_option_errors_match_pytorch():
     with pytest.raises(ValueError, match=r"should specify a valid start method in \[.*'fork'.*\], but got "
                                          r"multiprocessing_context='bad'"):
         DataLoader(Images(4), num_workers=1, multiprocessing_context='bad')
+    with pytest.raises(AssertionError, match='^_SingleProcessDataLoaderIter requires timeout == 0$'):
+        iter(DataLoader(Images(4), timeout=1))          # as PyTorch: a timeout needs workers
 
 
 def test_too_many_workers_warns():

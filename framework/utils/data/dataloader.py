@@ -23,7 +23,7 @@ import weakref
 import numpy as np
 
 from ..._tensor import Tensor
-from ...creation import tensor as _tensor, as_tensor as _as_tensor
+from ...creation import tensor as _tensor, as_tensor as _as_tensor, from_numpy as _from_numpy
 from ...ops.shape import stack as _stack
 from .dataset import IterableDataset
 from .sampler import SequentialSampler, RandomSampler, BatchSampler
@@ -45,7 +45,10 @@ def default_collate(batch):
         if t.__name__ in ('ndarray', 'memmap'):
             if elem.dtype.kind in 'SaUO':
                 raise TypeError(_ERR.format(elem.dtype))
-            return default_collate([_as_tensor(b) for b in batch])
+            # one np.stack into a new array the tensor takes over: no per-sample tensor, no second copy
+            if elem.dtype.isnative and all(b.dtype == elem.dtype and b.shape == elem.shape for b in batch):
+                return _from_numpy(np.stack(batch))
+            return default_collate([_as_tensor(b) for b in batch])      # PyTorch's errors for mismatches
         if elem.shape == ():
             return _as_tensor(np.asarray(batch))
     if isinstance(elem, bool):
@@ -319,6 +322,8 @@ class _BaseDataLoaderIter:
 class _SingleProcessDataLoaderIter(_BaseDataLoaderIter):
     def __init__(self, loader):
         super().__init__(loader)
+        if self._timeout != 0:
+            raise AssertionError('_SingleProcessDataLoaderIter requires timeout == 0')
         self._loader = loader
         self._reset(loader)
 
