@@ -216,7 +216,7 @@ def test_in_order_false_returns_batches_as_they_are_ready(clean):
     class SlowFirst(Images):
         def __getitem__(self, i):
             if i == 0:
-                time.sleep(0.5)
+                time.sleep(1.0)
             return super().__getitem__(i)
 
     ordered = [b['label'][0].item() for b in DataLoader(SlowFirst(8), batch_size=2, num_workers=2)]

@@ -110,6 +110,10 @@ def _cpu_count():
 
 
 class DataLoader:
+    """torch.utils.data.DataLoader. ``num_workers=0`` loads in this process; otherwise each ``iter()`` starts
+    worker processes (or reuses them, ``persistent_workers``) through ``multiprocessing_context``, by
+    default Python's default start method, 'fork' on Linux, as PyTorch."""
+
     def __init__(self, dataset, batch_size=1, shuffle=None, sampler=None, batch_sampler=None, num_workers=0,
                  collate_fn=None, pin_memory=False, drop_last=False, timeout=0, worker_init_fn=None,
                  multiprocessing_context=None, generator=None, *, prefetch_factor=None, persistent_workers=False,
@@ -380,8 +384,6 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         if self._prefetch_factor <= 0:
             raise AssertionError('prefetch_factor must be greater than 0 for MultiProcessingDataLoaderIter')
         ctx = loader.multiprocessing_context or multiprocessing.get_context()
-        self._len = len(loader) if hasattr(loader.batch_sampler or loader.sampler or loader.dataset, '__len__') \
-            else None
         self._shm_prefix = f'fwdl_{os.getpid()}_{next(_shm_counter)}_'
         self._shutdown = False
         self._worker_pids_set = False
@@ -424,6 +426,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         return self._len
 
     def _reset(self, loader, first_iter=False):
+        self._len = len(loader) if hasattr(loader.batch_sampler or loader.sampler or loader.dataset, '__len__') \
+            else None
         self._sampler_iter = _index_sampler(loader, self._auto_collation)
         self._num_yielded = 0
         self._send_idx = 0
