@@ -313,6 +313,8 @@ class Run:
         finally:
             self._restore_sigint()
             bar.close()
+            if loader is not None:      # stop the workers now, not when the collector gets to them
+                _LoaderEpoch.close(batches, loader)
         wall = wall0 + time.perf_counter() - t0
         run_wall = time.perf_counter() - t0
         interrupted = step < total
@@ -425,6 +427,13 @@ class _LoaderEpoch:
         if s.start != self.pos:
             raise IndexError(f'batches are read in order: asked for {s.start}, at {self.pos}')
         return self._take(s.stop - s.start)
+
+    @staticmethod
+    def close(epoch, loader):
+        for it in (getattr(epoch, 'it', None), loader._iterator):
+            stop = getattr(it, '_shutdown_workers', None)
+            if stop is not None:
+                stop()
 
     def _take(self, k):
         cpu = self.device.type == 'cpu'

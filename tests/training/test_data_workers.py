@@ -13,6 +13,7 @@ from framework.training.config import ConfigError, resolve
 from framework.training import data as D
 from .helpers import ROOT, config_path
 from .test_trainer import quiet_train, params
+from tests.utils.test_dataloader_workers import children
 
 pytestmark = pytest.mark.skipif(not hasattr(os, 'fork'), reason='worker runs use the fork start method')
 
@@ -35,7 +36,9 @@ def test_classify_cli_with_two_workers_gives_the_same_metrics(tmp_path):
 def test_workers_same_parameters_and_resume(tmp_path, extra):
     over = ['train.epochs=3', 'train.log_every=19', 'train.checkpoint_every=19']
     ref = quiet_train(config_path('classify'), over, tmp=tmp_path / 'ref')
+    before = set(children())
     got = quiet_train(config_path('classify'), over + ['train.num_workers=2'] + extra, tmp=tmp_path / 'w')
+    assert set(children()) - before == set()                     # workers stopped when fit returned
     assert got.history == ref.history
     for k, v in params(ref.model).items():
         np.testing.assert_array_equal(params(got.model)[k], v)
@@ -184,3 +187,19 @@ def test_mmap_features_release_pages(tmp_path):
     assert len(calls) == 4                                       # every 4 MiB of the 16
     assert os.path.getsize(tmp_path / 'x.npy') > n * f * 4
     D.MmapFeatures([x]).release()                                # the real call works on this platform
+
+
+@pytest.mark.filterwarnings('ignore::RuntimeWarning')
+def test_failing_run_stops_its_workers(tmp_path):
+    """A run that raises (here the loss diverges) stops its workers at once, though the traceback still
+    holds the loop's frame."""
+    before = set(children())
+    over = ['train.epochs=3', 'train.log_every=1', 'optimizer.lr=1e30', 'train.num_workers=2',
+            'train.persistent_workers=true']
+    try:
+        quiet_train(config_path('classify'), over, tmp=tmp_path)
+    except FloatingPointError as e:
+        assert str(e).startswith('loss became nan')
+        assert e.__traceback__ is not None and set(children()) - before == set()
+    else:
+        raise AssertionError('the run did not fail')
