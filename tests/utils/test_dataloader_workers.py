@@ -523,10 +523,38 @@ def test_pin_memory_copies_through_cupy_pinned_memory(clean, monkeypatch):
         warnings.simplefilter('error')
         for workers in (0, 2):
             pinned.clear()
-            batches = list(DataLoader(Images(6), batch_size=3, pin_memory=True, num_workers=workers))
+            it = iter(DataLoader(Images(6), batch_size=3, pin_memory=True, num_workers=workers))
+            if workers:                                                     # pinned by a thread of this process
+                assert it._pin_memory_thread.is_alive()
+            batches = list(it)
+            if workers:
+                assert not it._pin_memory_thread.is_alive()               # stopped with the workers
             assert len(pinned) == 3 * 2                                    # image, vec and label of 2 batches
             img = batches[1]['image']
             assert isinstance(img, framework.Tensor) and img.device.type == 'cpu'
-            assert root(img.numpy()) is pinned[3]                           # the pinned buffer itself
+            owners = [root(b[k].numpy()) for b in batches for k in ('image', 'vec', 'label')]
+            assert all(any(o is p for p in pinned) for o in owners)         # each on a pinned buffer of its own
+            assert len({id(o) for o in owners}) == 6
             np.testing.assert_array_equal(img.numpy()[:, 0, 0, 0], [3, 4, 5])
             assert batches[1]['label'].tolist() == [3, 4, 5]
+
+
+def test_pin_memory_thread_passes_errors_and_stops_on_break(clean, monkeypatch):
+    from framework import _device
+    from tests.cuda import fakecupy
+    monkeypatch.setattr(_device, '_cupy', fakecupy)
+    monkeypatch.setattr(fakecupy.cuda, 'alloc_pinned_memory', bytearray, raising=False)
+    it = iter(DataLoader(Images(20, fail_at=4), batch_size=2, pin_memory=True, num_workers=2))
+    assert next(it)['label'].tolist() == [0, 1]
+    assert next(it)['label'].tolist() == [2, 3]
+    try:
+        next(it)
+    except ValueError as e:                  # caught here: no traceback left holding the iterator
+        assert str(e).startswith('Caught ValueError in DataLoader worker process 0.\n')
+    else:
+        raise AssertionError('no error')
+    assert next(it)['label'].tolist() == [6, 7]                          # the iterator goes on, as PyTorch's
+    thread = it._pin_memory_thread
+    time.sleep(0.2)
+    del it                                                                 # left early: thread, workers, segments
+    assert not thread.is_alive()

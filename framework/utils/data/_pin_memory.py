@@ -1,6 +1,11 @@
 """pin_memory=True: batches copied into page-locked host memory (CuPy's pinned memory pool), which the
 GPU reads by DMA, so host-to-device copies run at full bus speed and can be made asynchronous.
-On a machine without CUDA the loader warns once per iterator, as PyTorch does, and pins nothing."""
+On a machine without CUDA the loader warns once per iterator, as PyTorch does, and pins nothing.
+
+With worker processes the copy is made by a thread of the main process (``pin_memory_loop``, as
+PyTorch's torch/utils/data/_utils/pin_memory.py), so it overlaps the training step."""
+import queue
+
 import numpy as np
 
 from ..._tensor import Tensor, wrap
@@ -39,3 +44,31 @@ def pin_memory(data):
         return t
 
     return _map(data, leaf, (Tensor, np.ndarray))
+
+
+def pin_memory_loop(in_queue, out_queue, done_event, unpack, wrapper_type):
+    """Take ``(idx, message)`` from the workers' result queue, rebuild the batch from shared memory, pin
+    it and pass it on, until ``done_event``. Failures travel on as ``wrapper_type`` (ExceptionWrapper)."""
+    from ._worker import MP_STATUS_CHECK_INTERVAL
+    while not done_event.is_set():
+        try:
+            r = in_queue.get(timeout=MP_STATUS_CHECK_INTERVAL)
+        except queue.Empty:
+            continue
+        except (EOFError, OSError):          # the queue was closed under us: the iterator is shutting down
+            break
+        idx, data = r
+        if not done_event.is_set() and not isinstance(data, wrapper_type):
+            try:
+                data = unpack(data)
+                if isinstance(data, (Tensor, np.ndarray, list, tuple, dict)):
+                    data = pin_memory(data)
+            except Exception:
+                data = wrapper_type(where='in pin memory thread for device 0')
+        while not done_event.is_set():
+            try:
+                out_queue.put((idx, data), timeout=MP_STATUS_CHECK_INTERVAL)
+                break
+            except queue.Full:
+                continue
+        del r, idx, data

@@ -78,7 +78,12 @@ class ExceptionWrapper:
             exception = self.exc_type(msg)
         except Exception:
             raise RuntimeError(msg) from None
-        raise exception
+        try:
+            raise exception
+        finally:
+            # the traceback holds this frame: without this, exception -> traceback -> frame -> exception
+            # would be a cycle, and the iterator up the stack would live (workers and all) until a collection
+            del exception
 
 
 class ManagerWatchdog:

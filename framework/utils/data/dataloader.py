@@ -16,6 +16,7 @@ import itertools
 import multiprocessing
 import os
 import queue
+import threading
 import time
 import warnings
 import weakref
@@ -415,6 +416,17 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         except BaseException:
             self._shutdown_workers()
             raise
+        if self._pin_memory:
+            # the batch is rebuilt from shared memory and copied to pinned memory by a thread of this process
+            self._pin_memory_thread_done_event = threading.Event()
+            self._data_queue = queue.Queue()
+            self._pin_memory_thread = threading.Thread(
+                target=_pin_memory.pin_memory_loop, daemon=True,
+                args=(self._worker_result_queue, self._data_queue, self._pin_memory_thread_done_event,
+                      _shared_memory.unpack, ExceptionWrapper))
+            self._pin_memory_thread.start()
+        else:
+            self._data_queue = self._worker_result_queue
         _signal_handling.set_worker_pids(id(self), [w.pid for w in self._workers])
         _signal_handling.set_sigchld_handler()
         self._worker_pids_set = True
@@ -457,7 +469,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
 
     def _try_get_data(self, timeout=_POLL_INTERVAL):
         try:
-            return True, self._worker_result_queue.get(timeout=timeout)
+            return True, self._data_queue.get(timeout=timeout)
         except queue.Empty:
             pass
         # The SIGCHLD handler reports a dead worker at once, but only when the signal interrupts this
@@ -487,6 +499,8 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
                 success, data = self._try_get_data(wait)
                 if success:
                     return data
+                if self._pin_memory and not self._pin_memory_thread.is_alive():
+                    raise RuntimeError('Pin memory thread exited unexpectedly')
                 if deadline is not None and time.monotonic() >= deadline:
                     raise RuntimeError(f'DataLoader timed out after {self._timeout} seconds')
         except RuntimeError as e:
@@ -562,8 +576,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._try_put_index()
         if isinstance(data, ExceptionWrapper):
             data.reraise()
-        data = _shared_memory.unpack(data)
-        return _pin_memory.pin_memory(data) if self._pin_memory else data
+        return data if self._pin_memory else _shared_memory.unpack(data)   # the pin thread unpacked it
 
     def _mark_worker_as_unavailable(self, worker_id, shutdown=False):
         """The worker gets ``None`` and exits once its queue is drained; no more tasks go to it."""
@@ -581,6 +594,10 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
             _signal_handling.remove_worker_pids(id(self))
             self._worker_pids_set = False
         try:
+            if hasattr(self, '_pin_memory_thread'):
+                self._pin_memory_thread_done_event.set()
+                self._worker_result_queue.put((None, None))      # wakes the thread up if it waits
+                self._pin_memory_thread.join()
             self._workers_done_event.set()
             for worker_id in range(len(self._workers)):
                 if self._persistent_workers or self._workers_status[worker_id]:
