@@ -253,6 +253,29 @@ def test_iterable_dataset_sharding_yields_each_sample_once(clean):
     assert inter == [[0, 1], [4, 5], [2, 3], [6, 7]]
 
 
+class SizedRange(Range):
+    def __len__(self):
+        return self.end - self.start
+
+
+def test_unsharded_iterable_dataset_warns_like_pytorch(clean):
+    loader = DataLoader(SizedRange(0, 4, shard=False), batch_size=2, num_workers=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter('error')
+        assert len(list(loader)) == 4                       # no warning before len() was asked
+    assert len(loader) == 2
+    with pytest.warns(UserWarning) as record:
+        assert len(list(loader)) == 4
+    msgs = [str(w.message) for w in record]
+    assert len(msgs) == 2 and msgs[0].startswith('Length of IterableDataset <tests.utils.test_dataloader_workers.'
+                                                 'SizedRange object at ')
+    assert msgs[0].endswith('> was reported to be 2(when accessing len(dataloader)), but 3 samples have been '
+                            'fetched. For multiprocessing data-loading, this could be caused by not properly '
+                            'configuring the IterableDataset replica at each worker. Please see '
+                            'https://pytorch.org/docs/stable/data.html#torch.utils.data.IterableDataset for '
+                            'examples.')
+
+
 def test_worker_info_and_init_fn(clean):
     class Info(Dataset):
         def __len__(self):

@@ -184,6 +184,7 @@ class DataLoader:
             collate_fn = default_collate if batch_size is not None or batch_sampler is not None else default_convert
         self.collate_fn = collate_fn
         self._iterator = None
+        self._IterableDataset_len_called = None
         self.check_worker_number_rationality()
 
     @property
@@ -235,6 +236,7 @@ class DataLoader:
             if self.batch_size is not None:
                 from math import ceil
                 n = n // self.batch_size if self.drop_last else ceil(n / self.batch_size)
+            self._IterableDataset_len_called = n
             return n
         if self.batch_sampler is not None:
             return len(self.batch_sampler)
@@ -311,6 +313,7 @@ class _BaseDataLoaderIter:
         # PyTorch draws it: the same program consumes the same random numbers whatever num_workers is
         self._base_seed = int(_rng(loader.generator).integers(0, 2 ** 63, dtype=np.int64))
         self._num_yielded = 0
+        self._len_called = loader._IterableDataset_len_called
 
     def __iter__(self):
         return self
@@ -318,6 +321,15 @@ class _BaseDataLoaderIter:
     def __next__(self):
         data = self._next_data()
         self._num_yielded += 1
+        if self._iterable and self._len_called is not None and self._num_yielded > self._len_called:
+            # PyTorch's hint: with workers, an IterableDataset that does not shard itself is read once per worker
+            msg = (f'Length of IterableDataset {self._dataset} was reported to be {self._len_called}(when accessing '
+                   f'len(dataloader)), but {self._num_yielded} samples have been fetched. ')
+            if self._num_workers > 0:
+                msg += ('For multiprocessing data-loading, this could be caused by not properly configuring the '
+                        'IterableDataset replica at each worker. Please see '
+                        'https://pytorch.org/docs/stable/data.html#torch.utils.data.IterableDataset for examples.')
+            warnings.warn(msg, stacklevel=2)
         return data
 
     def __getstate__(self):
@@ -433,13 +445,11 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._reset(loader, first_iter=True)
 
     def __len__(self):
-        if self._len is None:
-            raise TypeError(f"object of type '{type(self).__name__}' has no len()")
-        return self._len
+        return len(self._loader_ref())
 
     def _reset(self, loader, first_iter=False):
-        self._len = len(loader) if hasattr(loader.batch_sampler or loader.sampler or loader.dataset, '__len__') \
-            else None
+        self._len_called = loader._IterableDataset_len_called
+        self._loader_ref = weakref.ref(loader)       # for len(): a strong one would make a cycle with persistent
         self._sampler_iter = _index_sampler(loader, self._auto_collation)
         self._num_yielded = 0
         self._send_idx = 0
