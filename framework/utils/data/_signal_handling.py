@@ -24,6 +24,8 @@ def remove_worker_pids(key):
 
 def error_if_any_worker_fails(pids=None):
     """Raise PyTorch's message for the first registered worker (or the first of ``pids``) that died."""
+    if not hasattr(os, 'waitid'):           # Windows: the main loop's liveness poll reports dead workers
+        return
     groups = list(_worker_pids.values()) if pids is None else [pids]
     for pids in groups:
         for pid in pids:

@@ -403,6 +403,7 @@ class _MultiProcessingDataLoaderIter(_BaseDataLoaderIter):
         self._worker_result_queue = ctx.Queue()
         self._workers_done_event = ctx.Event()
         self._index_queues, self._workers = [], []
+        self._workers_status, self._task_info = [True] * self._num_workers, {}    # (for a failed start's shutdown)
         fast = loader._fast_batches()
         # The queues are also held here, outside the iterator: when an iterator dies in a reference cycle
         # (an exception's traceback holds it), the collector would otherwise finalize its queues first,
