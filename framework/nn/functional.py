@@ -14,7 +14,7 @@ from ..autograd.grad_mode import state as _grad_state
 from ..ops.linear import linear
 from ..ops.loss import (log_softmax, softmax, mse_loss, l1_loss, binary_cross_entropy,  # noqa: F401
                         binary_cross_entropy_with_logits, nll_loss, cross_entropy, _legacy, _reduce, _reduction)
-from ..ops.unary import relu as _relu, sigmoid, tanh  # noqa: F401
+from ..ops.unary import relu as _relu, sigmoid, tanh, not_implemented_for  # noqa: F401
 from ..ops.inplace import apply_inplace
 from ..random import rng as _rng
 
@@ -50,6 +50,7 @@ class LeakyRelu(Op):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    not_implemented_for(input, 'leaky_relu_cpu')
     if inplace:
         return apply_inplace(input, lambda x: LeakyRelu.apply(x, slope=negative_slope), None, nargs=1)
     return LeakyRelu.apply(input, slope=negative_slope)
@@ -71,13 +72,19 @@ class Hardtanh(Op):
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if input._data.dtype.kind == 'b':
+        raise RuntimeError('Bool inputs not supported for hardtanh')
     if inplace:
         return apply_inplace(input, lambda x: Hardtanh.apply(x, lo=min_val, hi=max_val), None, nargs=1)
     return Hardtanh.apply(input, lo=min_val, hi=max_val)
 
 
+_math_erf = np.frompyfunc(math.erf, 1, 1)
+
+
 def _erf(xp, x):
-    """erf of an array: SciPy's (CuPy's) when there, else a Chebyshev fit good to 1.2e-7."""
+    """erf of an array: SciPy's (CuPy's) when there; else a Chebyshev fit good to 1.2e-7 for float32
+    and, for float64 on the CPU, the C library's erf element by element (the fit is not float64-exact)."""
     try:
         if xp is np:
             from scipy.special import erf
@@ -85,6 +92,8 @@ def _erf(xp, x):
             from cupyx.scipy.special import erf
         return erf(x).astype(x.dtype, copy=False)
     except ImportError:
+        if xp is np and x.dtype == np.float64:
+            return np.asarray(_math_erf(x), dtype=np.float64)
         return _erf_poly(xp, x)
 
 
@@ -134,12 +143,14 @@ class Gelu(Op):
 
 
 def gelu(input, approximate='none'):
+    not_implemented_for(input, 'GeluKernelImpl')
     if approximate not in ('none', 'tanh'):
         raise RuntimeError('approximate argument must be either none or tanh.')
     return Gelu.apply(input, approximate=approximate)
 
 
 def silu(input, inplace=False):
+    not_implemented_for(input, 'silu_cpu')
     if inplace:
         return apply_inplace(input, lambda x: x * sigmoid(x), None, nargs=1)
     return input * sigmoid(input)
@@ -147,9 +158,13 @@ def silu(input, inplace=False):
 
 def elu(input, alpha=1.0, inplace=False):
     from ..ops.unary import where, exp
+    not_implemented_for(input, 'elu_cpu')
 
     def fn(x):
-        return where(x > 0, x, (exp(-_relu(-x)) - 1) * alpha)
+        # `x <= 0` picks the exponential branch, so a nan takes the identity's gradient (as PyTorch's kernel);
+        # the exponential sees only non-positive values, so its unused branch never makes inf * 0
+        neg = x <= 0
+        return where(neg, (exp(where(neg, x, x * 0)) - 1) * alpha, x)
     return apply_inplace(input, fn, None, nargs=1) if inplace else fn(input)
 
 
@@ -160,12 +175,29 @@ def softplus(input, beta=1.0, threshold=20.0):
     return where(bx > threshold, input, soft)
 
 
+class LogSigmoid(Op):
+    """log(sigmoid(x)) = -(log1p(exp(-|x|)) + max(-x, 0)); the gradient sigmoid(-x), also at x = 0."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = _device.xp_of(a)
+        ctx.save_for_backward(a)
+        return (-(xp.log1p(xp.exp(-xp.abs(a))) + xp.maximum(-a, 0))).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * sigmoid(-a)
+
+
 def logsigmoid(input):
-    from ..ops.unary import exp, log, abs as tabs
-    return -(log(exp(-tabs(input)) + 1) + relu(-input))
+    not_implemented_for(input, 'log_sigmoid_cpu')
+    return LogSigmoid.apply(input)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if dtype is None:
+        not_implemented_for(input, 'softmax_lastdim_kernel_impl', 'iu')
     return softmax(-input, dim, dtype=dtype)
 
 

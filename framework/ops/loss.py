@@ -46,7 +46,7 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(ctx, a, dim=-1):
         xp = _xp(a)
-        m = a.max(axis=dim, keepdims=True) if a.size else a
+        m = a.max(axis=dim, keepdims=True) if a.size else xp.zeros((1,) * a.ndim, a.dtype)
         shifted = a - m
         out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.dim = dim
@@ -68,7 +68,7 @@ class Softmax(Op):
     @staticmethod
     def forward(ctx, a, dim=-1):
         xp = _xp(a)
-        m = a.max(axis=dim, keepdims=True) if a.size else a
+        m = a.max(axis=dim, keepdims=True) if a.size else xp.zeros((1,) * a.ndim, a.dtype)
         e = xp.exp(a - m)
         e /= e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
@@ -105,19 +105,29 @@ def _float(x, dtype):
     return x
 
 
+def _softmax_input(x, dtype, kernel):
+    """PyTorch's softmax kernels have no integer loops: an integer input needs dtype=."""
+    if dtype is None and x._data.dtype.kind != 'f':
+        from .unary import not_implemented_for
+        not_implemented_for(x, kernel)
+    return _float(x, dtype)
+
+
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    return LogSoftmax.apply(_float(input, dtype), dim=_softmax_dim(input._data.ndim, dim, 'log_softmax'))
+    return LogSoftmax.apply(_softmax_input(input, dtype, 'log_softmax_lastdim_kernel_impl'),
+                            dim=_softmax_dim(input._data.ndim, dim, 'log_softmax'))
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    return Softmax.apply(_float(input, dtype), dim=_softmax_dim(input._data.ndim, dim, 'softmax'))
+    return Softmax.apply(_softmax_input(input, dtype, 'softmax_lastdim_kernel_impl'),
+                         dim=_softmax_dim(input._data.ndim, dim, 'softmax'))
 
 
 # ---------------------------------------------------------------- regression losses
 class MseLoss(Op):
     @staticmethod
     def forward(ctx, a, b, reduction='mean'):
-        d = a - b
+        d = _device.as_array(a - b)             # a 0-d difference is a NumPy scalar
         ctx.diff, ctx.reduction = d, reduction
         ctx.save_for_backward(a, b)
         if reduction == 'none':
@@ -136,14 +146,14 @@ class MseLoss(Op):
             if red == 'none':
                 gd = 2 * d * ga
             else:
-                gd = d * ((2 / d.size if red == 'mean' else 2) * ga)
+                gd = d * ((2 * _mean_scale(d.size) if red == 'mean' else 2) * ga)
             gd = wrap(gd.astype(d.dtype, copy=False))
             return (gd if need_a else None), (wrap(-gd._data) if need_b else None)
         dt = a - b
         if red == 'none':
             gd = dt * g * 2
         else:
-            gd = dt * (g * (2 / d.size if red == 'mean' else 2))
+            gd = dt * (g * (2 * _mean_scale(d.size) if red == 'mean' else 2))
         return (gd if need_a else None), (-gd if need_b else None)
 
 
@@ -216,7 +226,7 @@ class BinaryCrossEntropyWithLogits(Op):
         x, y, w, pw = ctx.saved_tensors
         need = ctx.needs_input_grad
         red = ctx.reduction
-        scale = 1 / ctx.n if red == 'mean' else 1
+        scale = _mean_scale(ctx.n) if red == 'mean' else 1
         if not _grad_state.enabled:
             xa, ya, ga = x._data, y._data, g._data
             xp = _xp(xa)
@@ -260,6 +270,11 @@ class BinaryCrossEntropyWithLogits(Op):
             lw = 1 if pw is None else (pw - 1) * y + 1
             gw = ((1 - y) * x + lw * sp) * (g * scale if red != 'none' else g)
         return gx, gy, gw, gpw
+
+
+def _mean_scale(n):
+    """1/n for a 'mean' reduction; nan for an empty input (the mean is nan and so are its gradients)."""
+    return 1 / n if n else float('nan')
 
 
 def _sigmoid(xp, a):
@@ -318,16 +333,16 @@ class BinaryCrossEntropy(Op):
         x, y, w = ctx.saved_tensors
         need = ctx.needs_input_grad
         red = ctx.reduction
-        scale = 1 / ctx.n if red == 'mean' else 1
+        scale = _mean_scale(ctx.n) if red == 'mean' else 1
         gs = g * scale if red != 'none' else g
         if w is not None:
             gs = gs * w
         gx = gy = None
         if need[0]:
             xa = x._data
-            denom = xa * (1 - xa)
+            denom = _device.as_array(xa * (1 - xa))
             from .unary import where
-            safe = where(wrap(denom < 1e-12), 1e-12, x * (1 - x))
+            safe = where(wrap(_device.as_array(denom < 1e-12)), 1e-12, x * (1 - x))
             gx = (x - y) / safe * gs
         if need[1]:
             from .unary import log

@@ -127,8 +127,9 @@ class Norm(Op):
         xp = _device.xp_of(a)
         ctx.p, ctx.axes, ctx.keepdim, ctx.shape = p, axes, keepdim, a.shape
         absa = xp.abs(a)
-        if p == float('inf'):
-            out = absa.max(axis=axes, keepdims=keepdim)
+        if p in (float('inf'), float('-inf')):
+            # max/min have no identity: the callers reject empty reductions first (as PyTorch)
+            out = absa.max(axis=axes, keepdims=keepdim) if p > 0 else absa.min(axis=axes, keepdims=keepdim)
         elif p == 2:
             out = xp.sqrt((a * a).sum(axis=axes, keepdims=keepdim))
         elif p == 1:
@@ -136,7 +137,8 @@ class Norm(Op):
         elif p == 0:
             out = (a != 0).sum(axis=axes, keepdims=keepdim).astype(a.dtype)
         else:
-            out = (absa ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
+            with _errstate(xp):
+                out = (absa ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
         out = xp.asarray(out, dtype=a.dtype)
         ctx.save_for_backward(a, out)
         return out
@@ -156,7 +158,7 @@ class Norm(Op):
             return g * sign(a)
         if p == 0:
             return g * 0
-        if p == float('inf'):
+        if p in (float('inf'), float('-inf')):
             mask = (a.abs() == n)
             count = mask.sum(dim=ctx.axes, keepdim=True) if ctx.axes is not None else mask.sum()
             return g * sign(a) * mask / count
@@ -171,7 +173,19 @@ def norm(input, p='fro', dim=None, keepdim=False, dtype=None):
     if not isinstance(input, Tensor) or input._data.dtype.kind not in 'fc':
         raise RuntimeError('linalg.vector_norm: Expected a floating point or complex tensor as input. Got '
                            + _type_word(input))
-    return Norm.apply(input, p=float(p), axes=_axes(dim, input._data.ndim), keepdim=keepdim)
+    p = float(p)
+    axes = _axes(dim, input._data.ndim)
+    if abs(p) == float('inf') and input._data.size == 0:
+        which = 'inf' if p > 0 else '-inf'
+        shape = input._data.shape
+        if axes is None:
+            raise RuntimeError(f'linalg.vector_norm cannot compute the {which} norm on an empty tensor because the '
+                               'operation does not have an identity')
+        empty = [d for d in axes if shape[d] == 0]
+        if empty:
+            raise RuntimeError(f'linalg.vector_norm cannot compute the {which} norm on the dimension {empty[0]}'
+                               'because this dimension is empty and the operation does not have an identity')
+    return Norm.apply(input, p=p, axes=axes, keepdim=keepdim)
 
 
 # ---------------------------------------------------------------- max, min, amax, amin, argmax, argmin
@@ -379,7 +393,9 @@ class Var(Op):
     def backward(ctx, g):
         a, = ctx.saved_tensors
         centered = a - a.mean(dim=ctx.axes, keepdim=True)
-        return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * centered * (2.0 / _b.max(ctx.denom, 0))
+        # n - correction <= 0: PyTorch's gradient is inf * 0 = nan (or +-inf), not an exception
+        scale = 2.0 / ctx.denom if ctx.denom > 0 else float('inf')
+        return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * centered * scale
 
 
 class Std(Op):
@@ -396,10 +412,13 @@ class Std(Op):
 
     @staticmethod
     def backward(ctx, g):
+        from .unary import where
         a, out = ctx.saved_tensors
         centered = a - a.mean(dim=ctx.axes, keepdim=True)
-        scale = _unreduce(g / (out * _b.max(ctx.denom, 0)), ctx.shape, ctx.axes, ctx.keepdim)
-        return scale * centered
+        denom = ctx.denom if ctx.denom > 0 else 0.0
+        # PyTorch masks the gradient to 0 where the std is 0 (all elements equal), instead of 0/0
+        scale = where(out == 0, out * 0, g / (out * denom))
+        return _unreduce(scale, ctx.shape, ctx.axes, ctx.keepdim) * centered
 
 
 def _prod(xs):

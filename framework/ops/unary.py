@@ -15,6 +15,17 @@ def _xp(a):
     return _device.xp_of(a)
 
 
+_TYPE_WORDS = {'int64': 'Long', 'int32': 'Int', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool',
+               'float32': 'Float', 'float64': 'Double', 'float16': 'Half'}
+
+
+def not_implemented_for(input, kernel, kinds='biu'):
+    """PyTorch's refusal of a dtype its kernel has no loop for: NotImplementedError naming the kernel."""
+    dt = input._data.dtype
+    if dt.kind in kinds:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_TYPE_WORDS.get(dt.name, dt.name)}\'')
+
+
 def _float_input(x):
     """Unary math on an integer tensor gives the default float dtype, as in PyTorch."""
     if isinstance(x, Tensor) and x._data.dtype.kind not in 'fc':
@@ -117,11 +128,12 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, g):
+        # `not (out <= 0)`: a nan passes the gradient, as PyTorch's threshold_backward
         if not _grad_state.enabled:
             o, = ctx.saved_arrays()
-            return grad_of(g._data * (o > _zero(o)))
+            return grad_of(g._data * ~(o <= _zero(o)))
         o = ctx.saved_tensors[0]._data
-        return g * wrap((o > _zero(o)).astype(o.dtype))
+        return g * wrap((~(o <= _zero(o))).astype(o.dtype))
 
 
 class Sqrt(Op):
@@ -149,7 +161,13 @@ class Abs(Op):
 class Sign(Op):
     @staticmethod
     def forward(ctx, a):
-        return _xp(a).sign(a)
+        xp = _xp(a)
+        if a.dtype.kind == 'b':                 # a bool tensor is its own sign
+            return a.copy()
+        out = xp.sign(a)
+        if a.dtype.kind == 'f':                 # PyTorch: sign(nan) is 0
+            out = xp.where(xp.isnan(a), xp.zeros((), a.dtype), out)
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -198,6 +216,8 @@ def sigmoid(input):
 
 
 def relu(input):
+    if input._data.dtype.kind == 'b':
+        raise RuntimeError('Boolean inputs not supported for relu')
     return Relu.apply(input)
 
 
@@ -206,6 +226,7 @@ def sqrt(input):
 
 
 def abs(input):
+    not_implemented_for(input, 'abs_cpu', 'b')
     return Abs.apply(input)
 
 
@@ -330,6 +351,7 @@ def _rounding(fname, node):
 
     def f(input):
         if input._data.dtype.kind != 'f':
+            not_implemented_for(input, f'{fname}_vml_cpu', 'b')
             return input.clone()
         return cls.apply(input)
     f.__name__ = fname
@@ -350,11 +372,13 @@ class Round(_Rounding):
 
 def round(input, *, decimals=0):
     if input._data.dtype.kind != 'f':
+        not_implemented_for(input, 'round_vml_cpu' if decimals == 0 else 'round_cpu', 'b')
         return input.clone()
     return Round.apply(input, decimals=decimals)
 
 
 def frac(input):
+    not_implemented_for(input, 'frac_cpu')
     return input - trunc(input)
 
 
@@ -377,6 +401,7 @@ class Softplus(Op):
 
 
 def softplus(input, beta=1.0, threshold=20.0):
+    not_implemented_for(input, 'softplus_cpu')
     return Softplus.apply(input, beta=beta, threshold=threshold)
 
 
@@ -414,6 +439,9 @@ def atan(input):
 
 def square(input):
     from .arithmetic import pow
+    if input._data.dtype.kind == 'b':
+        from .. import _dtype
+        input = input.to(_dtype.int64)          # PyTorch: square of bool is int64
     return pow(input, 2)
 
 
@@ -471,21 +499,27 @@ class ClampTensor(Op):
 
     @staticmethod
     def backward(ctx, g):
+        # PyTorch's rule, including crossed bounds (min > max: the result is max, which takes the gradient)
         a, lo, hi = ctx.saved_tensors
         x = a._data
-        keep = True
+        xp = _xp(x)
         ga = glo = ghi = None
         need_a, need_lo, need_hi = ctx.needs_input_grad
-        if lo is not None:
-            keep = x >= lo._data
-            if need_lo:
-                glo = g * _mask(x < lo._data, g._data)
-        if hi is not None:
-            keep = keep & (x <= hi._data)
-            if need_hi:
-                ghi = g * _mask(x > hi._data, g._data)
+        lo_d = None if lo is None else lo._data
+        hi_d = None if hi is None else hi._data
         if need_a:
-            ga = g * _mask(_xp(x).asarray(keep), g._data)
+            keep = xp.ones(x.shape, bool)
+            if lo_d is not None:
+                keep = keep & (x >= lo_d)
+            if hi_d is not None:
+                keep = keep & (x <= hi_d)
+            ga = g * _mask(xp.asarray(keep), g._data)
+        if need_lo:
+            take = (x < lo_d) if hi_d is None else (x < lo_d) & (lo_d < hi_d)
+            glo = g * _mask(xp.asarray(take), g._data)
+        if need_hi:
+            take = (x > hi_d) if lo_d is None else (x > hi_d) | (lo_d > hi_d)
+            ghi = g * _mask(xp.asarray(take), g._data)
         return ga, glo, ghi
 
 
@@ -508,9 +542,13 @@ def clamp(input, min=None, max=None):
                 for x in (input, lo, hi)]
         cast = [None if x is None else (x if x._data.dtype == target.np else x.to(target)) for x in cast]
         return ClampTensor.apply(*cast)
-    if input._data.dtype.kind != 'f' and (isinstance(lo, float) or isinstance(hi, float)):
+    kind = input._data.dtype.kind
+    if kind != 'f' and (isinstance(lo, float) or isinstance(hi, float)):
         from .. import _dtype
         input = input.to(_dtype.get_default_dtype())
+    elif kind == 'b' and any(v.__class__ is int for v in (lo, hi)):
+        from .. import _dtype
+        input = input.to(_dtype.int64)          # bool with an int bound: PyTorch's result type is int64
     op = Clamp if lo is not None and hi is not None else ClampMin if lo is not None else ClampMax
     return op.apply(input, lo=lo, hi=hi)
 
@@ -557,64 +595,163 @@ class Minimum(Op):
 
 
 def _select_grads(ctx, g, a, b, is_max):
-    """PyTorch's rule: the larger (smaller) input takes the gradient; ties split it in halves."""
+    """PyTorch's rule: the larger (smaller) input takes the gradient, ties split it in halves, and where
+    either is nan both take it (no comparison holds)."""
     x = a._data if isinstance(a, Tensor) else a
     y = b._data if isinstance(b, Tensor) else b
     ga = gb = None
     w = _xp(g._data)
-    tie = w.asarray(x == y)
-    win = w.asarray(x > y if is_max else x < y)
+    dt = g._data.dtype
+    share = w.where(w.asarray(x == y), dt.type(0.5), dt.type(1))
     need_a, need_b = ctx.needs_input_grad
-    half = tie.astype(g._data.dtype) * 0.5
     if need_a:
-        ga = g * wrap(win.astype(g._data.dtype) + half)
+        ga = g * wrap((share * ~w.asarray(x < y if is_max else x > y)).astype(dt, copy=False))
     if need_b:
-        gb = g * wrap((~(win | tie)).astype(g._data.dtype) + half)
+        gb = g * wrap((share * ~w.asarray(x > y if is_max else x < y)).astype(dt, copy=False))
     return ga, gb
 
 
+def _binary_tensors(name, input, other):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    return operands(input, other)
+
+
 def maximum(input, other):
-    return Maximum.apply(*operands(input, other))
+    return Maximum.apply(*_binary_tensors('maximum', input, other))
 
 
 def minimum(input, other):
-    return Minimum.apply(*operands(input, other))
+    return Minimum.apply(*_binary_tensors('minimum', input, other))
 
 
-fmax, fmin = maximum, minimum
+class Fmax(Op):
+    """fmax/fmin: the non-nan operand wins; the gradient goes to the winner (self on ties)."""
+
+    @staticmethod
+    def forward(ctx, a, b, is_max=True):
+        ctx.save_for_backward(a, b)
+        ctx.is_max = is_max
+        try:
+            return (_xp(a).fmax if is_max else _xp(a).fmin)(a, b)
+        except ValueError:
+            raise shapes_error(a, b) from None
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        x, y = a._data, b._data
+        xp = _xp(x)
+        first = xp.asarray(((x >= y) if ctx.is_max else (x <= y)) | xp.isnan(y))
+        need_a, need_b = ctx.needs_input_grad
+        return (g * _mask(first, g._data) if need_a else None), (g * _mask(~first, g._data) if need_b else None)
+
+
+class Fmin(Fmax):
+    pass
+
+
+def fmax(input, other):
+    return Fmax.apply(*_binary_tensors('fmax', input, other), is_max=True)
+
+
+def fmin(input, other):
+    return Fmin.apply(*_binary_tensors('fmin', input, other), is_max=False)
+
+
+_ZERO_DIVISION = 'ZeroDivisionError'
+
+
+def _int_divisor_check(xb):
+    """Integer division by zero raises in PyTorch (its kernels check; NumPy returns 0)."""
+    if (xb == 0).any() if hasattr(xb, 'any') else xb == 0:
+        raise RuntimeError(_ZERO_DIVISION)
+
+
+def _floor_div_arrays(xa, xb):
+    """PyTorch's div_floor: integers floor; floats by fmod, so that e.g. 1 // 0.1 is 9 and inf // 2 is nan."""
+    xp = _xp(xa if hasattr(xa, 'dtype') else xb)
+    if not (getattr(xa, 'dtype', None) is not None and xa.dtype.kind == 'f'
+            or getattr(xb, 'dtype', None) is not None and xb.dtype.kind == 'f' or isinstance(xb, float)):
+        _int_divisor_check(xb)
+        return xp.asarray(xp.floor_divide(xa, xb))
+    with np.errstate(divide='ignore', invalid='ignore'):
+        mod = xp.fmod(xa, xb)
+        div = (xa - mod) / xb
+        div = xp.where((mod != 0) & ((xb < 0) != (mod < 0)), div - 1, div)
+        fl = xp.floor(div)
+        fl = xp.where(div - fl > 0.5, fl + 1, fl)
+        fl = xp.where(div == 0, xp.copysign(xp.zeros_like(fl), xa / xb), fl)
+        return xp.asarray(xp.where(xb == 0, xa / xb, fl)).astype(div.dtype, copy=False)
+
+
+class DivRounding(Op):
+    """div(..., rounding_mode='floor'/'trunc'): piecewise constant, so a zero gradient flows."""
+    node_name = 'DivBackward3'
+
+    @staticmethod
+    def forward(ctx, a, b, mode='floor'):
+        try:
+            xp = _xp(a if hasattr(a, 'dtype') else b)
+            xp.broadcast_shapes(getattr(a, 'shape', ()), getattr(b, 'shape', ()))
+        except ValueError:
+            raise shapes_error(a, b) from None
+        if mode == 'floor':
+            return _floor_div_arrays(a, b)
+        x = a if hasattr(a, 'dtype') else b
+        if x.dtype.kind == 'b':
+            raise NotImplementedError('"div_trunc_cpu" not implemented for \'Bool\'')
+        if x.dtype.kind != 'f':
+            _int_divisor_check(b)
+            q = xp.floor_divide(xp.abs(a), xp.abs(b)) * xp.sign(a) * xp.sign(b)
+            return xp.asarray(q).astype(x.dtype, copy=False)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            return xp.asarray(xp.trunc(a / b)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return g * 0, g * 0
+
+
+class FloorDivide(DivRounding):
+    """floor_divide (and `//`): PyTorch defines no derivative for it, and says so in backward."""
+    node_name = 'FloorDivideBackward0'
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError('derivative for aten::floor_divide is not implemented')
 
 
 def floor_divide_rounding(input, other, rounding_mode):
-    """div(..., rounding_mode='floor'/'trunc'): piecewise constant, so no gradient flows."""
-    from .arithmetic import div
     if rounding_mode not in ('floor', 'trunc'):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
-                         f"'{rounding_mode}'")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
     a, b = operands(input, other)
-    if isinstance(a, Tensor) and a._data.dtype.kind != 'f' and (not isinstance(b, Tensor) or b._data.dtype.kind != 'f'):
-        xa = a._data
-        xb = b._data if isinstance(b, Tensor) else b
-        xp = _xp(xa)
-        if rounding_mode == 'floor':
-            return wrap(xp.asarray(xp.floor_divide(xa, xb)))
-        q = xp.floor_divide(xp.abs(xa), xp.abs(xb)) * xp.sign(xa) * xp.sign(xb)
-        return wrap(xp.asarray(q).astype(xa.dtype, copy=False))
-    q = div(a, b)
-    return floor(q) if rounding_mode == 'floor' else trunc(q)
+    return DivRounding.apply(a, b, mode=rounding_mode)
 
 
 def floor_divide(input, other):
-    return floor_divide_rounding(input, other, 'floor')
+    a, b = operands(input, other)
+    return FloorDivide.apply(a, b, mode='floor')
 
 
 class Remainder(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        xp = _xp(a if hasattr(a, 'dtype') else b)
+        x = a if hasattr(a, 'dtype') else b
         try:
-            return _xp(a if hasattr(a, 'dtype') else b).remainder(a, b)
+            xp.broadcast_shapes(getattr(a, 'shape', ()), getattr(b, 'shape', ()))
         except ValueError:
             raise shapes_error(a, b) from None
+        if x.dtype.kind != 'f' and not isinstance(b, float) and not isinstance(a, float):
+            _int_divisor_check(b)
+            return xp.asarray(xp.remainder(a, b))
+        with np.errstate(divide='ignore', invalid='ignore'):     # PyTorch's: fmod, moved to the divisor's sign
+            mod = xp.fmod(a, b)
+            return xp.asarray(xp.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)).astype(
+                mod.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -622,24 +759,44 @@ class Remainder(Op):
         need_a, need_b = ctx.needs_input_grad
         gb = None
         if need_b:
-            gb = -g * floor_divide(a.detach() if isinstance(a, Tensor) else a, b.detach())
+            gb = -g * floor_divide_rounding(a.detach() if isinstance(a, Tensor) else a, b.detach(), 'floor')
         return (g if need_a else None), gb
 
 
 def remainder(input, other):
-    return Remainder.apply(*operands(input, other))
+    a, b = operands(input, other)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError('remainder(): argument \'input\' must be Tensor')
+    return Remainder.apply(a, b)
+
+
+class Fmod(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        x = a if hasattr(a, 'dtype') else b
+        xp = _xp(x)
+        try:
+            xp.broadcast_shapes(getattr(a, 'shape', ()), getattr(b, 'shape', ()))
+        except ValueError:
+            raise shapes_error(a, b) from None
+        if x.dtype.kind != 'f':
+            _int_divisor_check(b)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            return xp.asarray(xp.fmod(a, b))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        gb = None
+        if need_b:
+            gb = -g * floor_divide_rounding(a.detach() if isinstance(a, Tensor) else a, b.detach(), 'trunc')
+        return (g if need_a else None), gb
 
 
 def fmod(input, other):
-    return _fmod(*operands(input, other))
-
-
-def _fmod(a, b):
-    from .arithmetic import div
-    if isinstance(a, Tensor) and a._data.dtype.kind != 'f':
-        xb = b._data if isinstance(b, Tensor) else b
-        return wrap(_xp(a._data).asarray(_xp(a._data).fmod(a._data, xb)))
-    return a - trunc(div(a.detach() if isinstance(a, Tensor) else a, b.detach() if isinstance(b, Tensor) else b)) * b
+    return Fmod.apply(*operands(input, other))
 
 
 arctan = atan

@@ -156,6 +156,18 @@ def close(a, b, dtype, grad=False):
     return bool(np.isclose(a64, b64, rtol=r, atol=r * scale, equal_nan=True).all())
 
 
+def _differences(a, b):
+    """The first few positions where two same-shape arrays differ, as `index: ours vs torch`."""
+    if a.dtype.kind in 'fc' and b.dtype.kind in 'fc':
+        bad = ~np.isclose(a.astype(np.float64), b.astype(np.float64), rtol=1e-6, atol=1e-7, equal_nan=True)
+    else:
+        bad = a != b
+    idx = np.argwhere(np.atleast_1d(bad))[:4]
+    aa, bb = np.atleast_1d(a), np.atleast_1d(b)
+    parts = [f'{tuple(int(i) for i in ix)}: {aa[tuple(ix)]!r} vs torch {bb[tuple(ix)]!r}' for ix in idx]
+    return f'{int(np.sum(bad))} of {a.size} differ; ' + '; '.join(parts)
+
+
 def compare(ours, ref, what='output', values=True):
     """None when equal, else (category, detail)."""
     if ours[0] != ref[0] and not {ours[0], ref[0]} <= {'number'}:
@@ -169,7 +181,7 @@ def compare(ours, ref, what='output', values=True):
         if rg != rg_ref:
             return 'wrong dtype/shape', f'{what}: requires_grad {rg} vs torch {rg_ref}'
         if values and not close(a, b, dt_ref, grad=what.startswith('grad')):
-            return 'wrong value', f'{what}:\n  ours  {a!r}\n  torch {b!r}'
+            return 'wrong value', f'{what}: {_differences(a, b)}'
         return None
     if kind == 'seq':
         if len(ours[1]) != len(ref[1]):
