@@ -541,7 +541,7 @@ _methods = {
     'squeeze': _sh.squeeze, 'transpose': _sh.transpose, 'swapaxes': _sh.transpose, 'swapdims': _sh.transpose,
     't': _sh.t, 'permute': _sh.permute, 'movedim': _sh.movedim, 'moveaxis': _sh.movedim,
     'expand': _sh.expand, 'broadcast_to': _sh.expand,
-    'sum_to_size': lambda self, *s: _sh.sum_to(self, _sh._shape_arg(s)),
+    'sum_to_size': _sh.sum_to_size,
     'split': _sh.split, 'chunk': _sh.chunk, 'tensor_split': _sh.tensor_split, 'unbind': _sh.unbind,
     'flip': _sh.flip, 'narrow': _sh.narrow, 'repeat': _sh.repeat, 'tile': _sh.tile,
     'tril': _sh.tril, 'triu': _sh.triu,

@@ -67,7 +67,7 @@ class Hardtanh(Op):
     def backward(ctx, g):
         a, = ctx.saved_tensors
         ad = a._data
-        mask = ((ad > ctx.lo) & (ad < ctx.hi)).astype(ad.dtype)
+        mask = (~((ad <= ctx.lo) | (ad >= ctx.hi))).astype(ad.dtype)     # a nan passes, as in PyTorch
         return g * wrap(mask) if _grad_state.enabled else wrap(g._data * mask)
 
 
@@ -219,21 +219,53 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return input * wrap(mask)
 
 
+class Huber(Op):
+    """Elementwise huber loss of d = x - y: 0.5 d^2 inside |d| < delta, delta (|d| - delta/2) outside;
+    the gradient clamp(d, -delta, delta), which stays finite for infinite d (no where() of an inf branch)."""
+
+    @staticmethod
+    def forward(ctx, x, y, delta=1.0):
+        xp = _device.xp_of(x if hasattr(x, 'dtype') else y)
+        try:
+            d = _device.as_array(x - y)
+        except ValueError:
+            from ..ops.promotion import shapes_error
+            raise shapes_error(x, y) from None
+        ctx.delta = delta
+        ctx.save_for_backward(x, y)
+        ad = xp.abs(d)
+        with np.errstate(invalid='ignore', over='ignore'):
+            return xp.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(d.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..ops.unary import clamp
+        x, y = ctx.saved_tensors
+        gd = g * clamp(x - y, -ctx.delta, ctx.delta)
+        need_x, need_y = ctx.needs_input_grad
+        return (gd if need_x else None), (-gd if need_y else None)
+
+
+def _loss_pair(input, target):
+    from ..ops.promotion import operands
+    a, b = operands(input, target)
+    not_implemented_for(a, 'smooth_l1_cpu')
+    return a, b
+
+
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0):
-    from ..ops.unary import where
     reduction = _reduction(_legacy(size_average, reduce, reduction))
-    d = (input - target).abs()
     if beta == 0:
-        return _reduce(d, reduction)
-    loss = where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
-    return _reduce(loss, reduction)
+        return _reduce((input - target).abs(), reduction)
+    a, b = _loss_pair(input, target)
+    return _reduce(Huber.apply(a, b, delta=beta) * (1 / beta), reduction)
 
 
 def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
-    from ..ops.unary import where
     reduction = _reduction(reduction)
-    d = (input - target).abs()
-    loss = where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    not_implemented_for(input, 'huber_cpu')
+    dt = input.dtype      # PyTorch's huber_loss returns the input's dtype
+    loss = Huber.apply(input, target if target.dtype == dt else target.to(dt), delta=delta)
     if weight is not None:
         # unlike mse_loss and l1_loss, PyTorch's weighted huber 'mean' divides by the element count
         if weight.shape != input.shape:
@@ -244,10 +276,17 @@ def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
 
 def one_hot(tensor, num_classes=-1):
     arr = tensor._data
-    if arr.dtype.kind not in 'iu':
+    if arr.dtype != np.int64:
         raise RuntimeError('one_hot is only applicable to index tensor of type LongTensor.')
     if num_classes == -1:
-        num_classes = int(arr.max()) + 1 if arr.size else 0
+        if not arr.size:
+            raise RuntimeError('Can not infer total number of classes from empty tensor.')
+        num_classes = int(arr.max()) + 1
+    if arr.size:
+        if int(arr.min()) < 0:
+            raise RuntimeError('Class values must be non-negative.')
+        if int(arr.max()) >= num_classes:
+            raise RuntimeError('Class values must be smaller than num_classes.')
     xp = _device.xp_of(arr)
     return wrap((arr[..., None] == xp.arange(num_classes)).astype(np.int64))
 

@@ -199,6 +199,9 @@ class PowScalarBase(Op):
 
 def _times_alpha(input, other, alpha):
     """`other * alpha` for add/sub; a float alpha with an integral result is PyTorch's error."""
+    if alpha.__class__ is bool and not all(x.__class__ is bool or isinstance(x, Tensor) and x._data.dtype.kind == 'b'
+                                           for x in (input, other)):
+        raise RuntimeError('Boolean alpha only supported for Boolean results.')
     if isinstance(alpha, float) and not any(
             x.__class__ is float or isinstance(x, Tensor) and x._data.dtype.kind in 'fc' for x in (input, other)):
         raise RuntimeError('For integral input tensors, argument alpha must not be a floating point number.')
@@ -206,19 +209,19 @@ def _times_alpha(input, other, alpha):
 
 
 def add(input, other, *, alpha=1, out=None):
-    if alpha != 1:
+    if alpha != 1 or alpha.__class__ is bool:
         other = _times_alpha(input, other, alpha)
     return Add.apply(*operands(input, other))
 
 
 def sub(input, other, *, alpha=1, out=None):
-    if alpha != 1:
+    if alpha != 1 or alpha.__class__ is bool:
         other = _times_alpha(input, other, alpha)
     return Sub.apply(*operands(input, other, subtract=True))
 
 
 def rsub(input, other, *, alpha=1):
-    if alpha != 1:
+    if alpha != 1 or alpha.__class__ is bool:
         input = _times_alpha(other, input, alpha)
     a, b = operands(input, other, subtract=True)
     if isinstance(b, Tensor):

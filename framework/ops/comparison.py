@@ -2,7 +2,7 @@
 from .. import _device
 from ..autograd.function import Op
 from .._tensor import wrap
-from .promotion import operands, shapes_error
+from .promotion import broadcast_message, operands, shapes_error
 
 
 def _compare(name):
@@ -118,6 +118,9 @@ def _bitwise(name):
         x = a._data if hasattr(a, '_data') else a
         y = b._data if hasattr(b, '_data') else b
         arr = x if hasattr(x, 'dtype') else y
+        msg = broadcast_message(getattr(x, 'shape', ()), getattr(y, 'shape', ()))
+        if msg:
+            raise RuntimeError(msg)
         if arr.dtype.kind == 'f':
             raise NotImplementedError(f'"{name}_cpu" not implemented for \'{_NAMES[str(arr.dtype)]}\'')
         try:
@@ -148,14 +151,19 @@ __rand__, __ror__, __rxor__ = _r(bitwise_and), _r(bitwise_or), _r(bitwise_xor)
 
 def nonzero(input, *, as_tuple=False):
     xp = _device.xp_of(input._data)
-    idx = xp.nonzero(input._data) if input._data.ndim else xp.nonzero(input._data.reshape(1))
+    a = input._data
+    idx = xp.nonzero(a) if a.ndim else xp.nonzero(a.reshape(1))
     if as_tuple:
         return tuple(wrap(i.astype(xp.int64)) for i in idx)
-    return wrap(xp.stack(idx, axis=1).astype(xp.int64) if idx else xp.zeros((0, 0), xp.int64))
+    if a.ndim == 0:                             # one row per nonzero element, no columns
+        return wrap(xp.zeros((int(idx[0].size), 0), xp.int64))
+    return wrap(xp.stack(idx, axis=1).astype(xp.int64))
 
 
-def count_nonzero(input, dim=None):
+def count_nonzero(input, dim=None, *more):
     from .reduction import _axes
+    if more:                                    # count_nonzero(x, 0, 1): the dims as separate arguments
+        dim = (dim,) + more
     a = input._data
     xp = _device.xp_of(a)
     axes = _axes(dim, a.ndim)

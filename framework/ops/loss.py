@@ -48,7 +48,7 @@ class LogSoftmax(Op):
         xp = _xp(a)
         m = a.max(axis=dim, keepdims=True) if a.size else xp.zeros((1,) * a.ndim, a.dtype)
         shifted = a - m
-        out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        out = xp.asarray(shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True)))   # 0-d: not a scalar
         ctx.dim = dim
         ctx.save_for_backward(out)
         return out
@@ -69,7 +69,7 @@ class Softmax(Op):
     def forward(ctx, a, dim=-1):
         xp = _xp(a)
         m = a.max(axis=dim, keepdims=True) if a.size else xp.zeros((1,) * a.ndim, a.dtype)
-        e = xp.exp(a - m)
+        e = xp.asarray(xp.exp(a - m))
         e /= e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(e)
@@ -105,8 +105,9 @@ def _float(x, dtype):
     return x
 
 
-def _softmax_input(x, dtype, kernel):
+def _softmax_input(x, dtype, kernel, dim):
     """PyTorch's softmax kernels have no integer loops: an integer input needs dtype=."""
+    _softmax_dim(x._data.ndim, dim, '')
     if dtype is None and x._data.dtype.kind != 'f':
         from .unary import not_implemented_for
         not_implemented_for(x, kernel)
@@ -114,12 +115,12 @@ def _softmax_input(x, dtype, kernel):
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    return LogSoftmax.apply(_softmax_input(input, dtype, 'log_softmax_lastdim_kernel_impl'),
+    return LogSoftmax.apply(_softmax_input(input, dtype, 'log_softmax_lastdim_kernel_impl', dim),
                             dim=_softmax_dim(input._data.ndim, dim, 'log_softmax'))
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    return Softmax.apply(_softmax_input(input, dtype, 'softmax_lastdim_kernel_impl'),
+    return Softmax.apply(_softmax_input(input, dtype, 'softmax_lastdim_kernel_impl', dim),
                          dim=_softmax_dim(input._data.ndim, dim, 'softmax'))
 
 
@@ -127,7 +128,11 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
 class MseLoss(Op):
     @staticmethod
     def forward(ctx, a, b, reduction='mean'):
-        d = _device.as_array(a - b)             # a 0-d difference is a NumPy scalar
+        try:
+            d = _device.as_array(a - b)         # a 0-d difference is a NumPy scalar
+        except ValueError:
+            from .promotion import shapes_error
+            raise shapes_error(a, b) from None
         ctx.diff, ctx.reduction = d, reduction
         ctx.save_for_backward(a, b)
         if reduction == 'none':
@@ -146,31 +151,33 @@ class MseLoss(Op):
             if red == 'none':
                 gd = 2 * d * ga
             else:
-                gd = d * ((2 * _mean_scale(d.size) if red == 'mean' else 2) * ga)
+                gd = d * ((_mean_scale(d.size, 2) if red == 'mean' else 2) * ga)
             gd = wrap(gd.astype(d.dtype, copy=False))
             return (gd if need_a else None), (wrap(-gd._data) if need_b else None)
         dt = a - b
         if red == 'none':
             gd = dt * g * 2
         else:
-            gd = dt * (g * (2 * _mean_scale(d.size) if red == 'mean' else 2))
+            gd = dt * (g * (_mean_scale(d.size, 2) if red == 'mean' else 2))
         return (gd if need_a else None), (-gd if need_b else None)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _reduction(_legacy(size_average, reduce, reduction))
     if input._data.shape != target._data.shape:
         warnings.warn(f'Using a target size ({_size(target._data.shape)}) that is different to the input size '
                       f'({_size(input._data.shape)}). This will likely lead to incorrect results due to '
                       'broadcasting. Please ensure they have the same size.', stacklevel=2)
     a, b = operands(input, target)
+    from .unary import not_implemented_for
+    not_implemented_for(a, 'mse_cpu')
     if weight is not None:
         return _weighted((a - b) ** 2, weight, input, _reduction(reduction))
     return MseLoss.apply(a, b, reduction=_reduction(reduction))
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _reduction(_legacy(size_average, reduce, reduction))
     if input._data.shape != target._data.shape:
         warnings.warn(f'Using a target size ({_size(target._data.shape)}) that is different to the input size '
                       f'({_size(input._data.shape)}). This will likely lead to incorrect results due to '
@@ -272,9 +279,9 @@ class BinaryCrossEntropyWithLogits(Op):
         return gx, gy, gw, gpw
 
 
-def _mean_scale(n):
-    """1/n for a 'mean' reduction; nan for an empty input (the mean is nan and so are its gradients)."""
-    return 1 / n if n else float('nan')
+def _mean_scale(n, k=1):
+    """k/n for a 'mean' reduction; nan for an empty input (the mean is nan and so are its gradients)."""
+    return k / n if n else float('nan')
 
 
 def _sigmoid(xp, a):
@@ -293,17 +300,31 @@ def _scalar_name(t):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction='mean', pos_weight=None):
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _reduction(_legacy(size_average, reduce, reduction))
+    if pos_weight is not None and pos_weight._data.dtype.kind == 'b':
+        from .promotion import SUB_BOOL
+        raise RuntimeError(SUB_BOOL)
     if target._data.shape != input._data.shape:
         raise ValueError(f'Target size ({_size(target._data.shape)}) must be the same as input size '
                          f'({_size(input._data.shape)})')
+    from .unary import not_implemented_for
+    not_implemented_for(input, 'log_sigmoid_cpu')
     if target._data.dtype.kind in 'biu':
         raise RuntimeError(f"result type {_scalar_name(input)} can't be cast to the desired output type "
                            f'{_scalar_name(target)}')
-    if pos_weight is not None and pos_weight._data.shape != input._data.shape[-1:]:
-        message = broadcast_message(pos_weight._data.shape, input._data.shape)
-        if message:
-            raise RuntimeError(message)
+    for extra in (pos_weight, weight):
+        if extra is not None:
+            message = broadcast_message(extra._data.shape, input._data.shape)
+            if message:
+                raise RuntimeError(message)
+            if len(_xp(input._data).broadcast_shapes(extra._data.shape, input._data.shape)) > input._data.ndim or (
+                    _xp(input._data).broadcast_shapes(extra._data.shape, input._data.shape) != input._data.shape):
+                raise RuntimeError(f"output with shape {list(input._data.shape)} doesn't match the broadcast shape "
+                                   f'{list(_xp(input._data).broadcast_shapes(extra._data.shape, input._data.shape))}')
+    # PyTorch builds the loss in place on (1 - target): the result has the target's dtype
+    dt = target.dtype
+    input, weight, pos_weight = (None if v is None else v if v.dtype == dt else v.to(dt)
+                                 for v in (input, weight, pos_weight))
     return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction=_reduction(reduction))
 
 
@@ -367,7 +388,9 @@ class _errstate:
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction='mean'):
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _reduction(_legacy(size_average, reduce, reduction))
+    from .unary import not_implemented_for
+    not_implemented_for(input, 'binary_cross_entropy')
     if target._data.shape != input._data.shape:
         raise ValueError(f'Using a target size ({_size(target._data.shape)}) that is different to the input size '
                          f'({_size(input._data.shape)}) is deprecated. Please ensure they have the same size.')
@@ -411,9 +434,10 @@ class NllLoss(Op):
     def backward(ctx, g):
         red = ctx.reduction
         w = ctx.w
-        if red == 'mean':
-            w = w / ctx.total
         xp = _xp(w)
+        if red == 'mean':
+            # every target ignored: the loss is 0/0 = nan, but PyTorch's gradient is 0 (each weight is 0)
+            w = w / xp.where(ctx.total == 0, 1, ctx.total)
         # d loss / d logp: -w at each target position, zero elsewhere; the loss is linear in logp
         m = xp.zeros(ctx.shape, dtype=w.dtype)
         xp.put_along_axis(m, xp.expand_dims(ctx.tc, 1), -xp.expand_dims(w, 1), axis=1)
@@ -459,6 +483,11 @@ def _check_nll(input, target):
     if nd >= 2 and input._data.shape[0] != (target._data.shape[0] if target._data.ndim else 1):
         raise ValueError(f'Expected input batch_size ({input._data.shape[0]}) to match target batch_size '
                          f'({target._data.shape[0] if target._data.ndim else 1}).')
+    if nd == 2 and target._data.ndim != 1 or nd == 1 and target._data.ndim > 1:
+        raise RuntimeError('0D or 1D target tensor expected, multi-target not supported')
+    if nd >= 3 and target._data.shape[1:] != input._data.shape[2:]:
+        raise RuntimeError(f'Expected target size {[input._data.shape[0]] + list(input._data.shape[2:])}, got '
+                           f'{list(target._data.shape)}')
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean'):
@@ -478,6 +507,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     logp = LogSoftmax.apply(_float(input, None), dim=cdim)
     C = input._data.shape[cdim]
     if target._data.dtype.kind == 'f':           # class probabilities
+        if ignore_index != -100:
+            raise RuntimeError('ignore_index is not supported for floating point target')
         _check_weight(input, weight, 'cross_entropy: ')
         if target._data.shape != input._data.shape:
             raise RuntimeError(f'Expected target size {list(input._data.shape)}, got {list(target._data.shape)}')

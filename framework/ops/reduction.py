@@ -99,6 +99,10 @@ def _sum_dtype(a, dtype):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None and input._rg and not _dtype.to_dtype(dtype).is_floating_point:
+        from ..autograd.grad_mode import state
+        if state.enabled:
+            raise RuntimeError(f'Autograd not support dtype: {_SCALAR.get(_dtype.to_dtype(dtype).np.name)}')
     axes = _axes(dim, input._data.ndim)
     op = Sum if axes is None and not keepdim and dim in (None, ()) else SumDim
     return op.apply(input, axes=axes, keepdim=keepdim, dtype=_sum_dtype(input, dtype))
@@ -108,9 +112,16 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is None and input._data.dtype.kind not in 'fc':
         raise RuntimeError('mean(): could not infer output dtype. Input dtype must be either a floating point or '
                            f'complex dtype. Got: {_type_word(input)}')
+    if dtype is not None and not _dtype.to_dtype(dtype).is_floating_point:
+        raise RuntimeError('mean(): could not infer output dtype. Optional dtype must be either a floating point or '
+                           f'complex dtype. Got: {_SCALAR.get(_dtype.to_dtype(dtype).np.name)}')
     axes = _axes(dim, input._data.ndim)
     op = Mean if axes is None and not keepdim and dim in (None, ()) else MeanDim
     return op.apply(input, axes=axes, keepdim=keepdim, dtype=None if dtype is None else _dtype.to_dtype(dtype).np)
+
+
+_SCALAR = {'int64': 'Long', 'int32': 'Int', 'bool': 'Bool', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte',
+           'float32': 'Float', 'float64': 'Double', 'float16': 'Half'}
 
 
 def _type_word(t):
@@ -170,6 +181,11 @@ class Norm(Op):
 def norm(input, p='fro', dim=None, keepdim=False, dtype=None):
     if p in ('fro', None):
         p = 2
+    if p == 'nuc':
+        dims = tuple(range(input._data.ndim)) if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+        if len(dims) != 2:
+            raise RuntimeError(f'linalg.matrix_norm: dim must be a 2-tuple. Got {" ".join(str(d) for d in dims)}')
+        raise NotImplementedError('framework: the nuclear norm (p=\'nuc\') is not implemented')
     if not isinstance(input, Tensor) or input._data.dtype.kind not in 'fc':
         raise RuntimeError('linalg.vector_norm: Expected a floating point or complex tensor as input. Got '
                            + _type_word(input))
@@ -232,7 +248,10 @@ class Amax(Op):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
-        hit = a._data == _unreduce_array(out._data, ctx.shape, ctx.axes, ctx.keepdim)
+        xp = _device.xp_of(a._data)
+        ext = _unreduce_array(out._data, ctx.shape, ctx.axes, ctx.keepdim)
+        # a nan extreme is shared by the nan elements (PyTorch's evenly_distribute_backward)
+        hit = (a._data == ext) | (xp.isnan(a._data) & xp.isnan(ext)) if a._data.dtype.kind == 'f' else a._data == ext
         count = hit.sum(axis=ctx.axes, keepdims=True)
         w = _wrap((hit / count).astype(g._data.dtype, copy=False))
         return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * w
@@ -265,10 +284,14 @@ def _unreduce_array(x, shape, axes, keepdim):
 
 
 def _empty_check(input, name, axes):
+    """max/min have no identity: an empty reduced dim is an error (IndexError when dims were named)."""
     if input._data.size == 0:
-        raise RuntimeError(f'{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the '
-                           'reduction dim with the \'dim\' argument.' if axes is None else
-                           f'{name}(): Expected reduction dim {axes[0]} to have non-zero size.')
+        if axes is None:
+            raise RuntimeError(f'{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify '
+                               'the reduction dim with the \'dim\' argument.')
+        empty = [d for d in axes if input._data.shape[d] == 0]
+        if empty:
+            raise IndexError(f'{name}(): Expected reduction dim {empty[0]} to have non-zero size.')
 
 
 def amax(input, dim=(), keepdim=False):
@@ -349,9 +372,16 @@ def _arg(input, dim, keepdim, is_max):
     a = input._data
     xp = _device.xp_of(a)
     f = xp.argmax if is_max else xp.argmin
+    name = 'argmax' if is_max else 'argmin'
+    if a.dtype.kind == 'b':
+        raise RuntimeError(f'{name}(): does not support bool input')
+    if dim is not None:
+        axes = _axes(dim, a.ndim)
+        if axes is not None and a.shape[axes[0]] == 0:
+            raise IndexError(f'{name}(): Expected reduction dim {axes[0]} to have non-zero size.')
     if dim is None:
         if a.size == 0:
-            raise RuntimeError(f'{"argmax" if is_max else "argmin"}(): Expected reduction dim to be specified '
+            raise IndexError(f'{"argmax" if is_max else "argmin"}(): Expected reduction dim to be specified '
                                'for input.numel() == 0.')
         r = xp.asarray(f(a.reshape(-1)))
         if keepdim:
@@ -448,10 +478,16 @@ class _errstate:
 
 
 def _var_args(name, input, dim, unbiased, keepdim, correction):
-    if input._data.dtype.kind not in 'fc':
-        raise RuntimeError('std and var only support floating point and complex dtypes')
     if isinstance(dim, bool):                   # var(input, unbiased)
         dim, unbiased = None, dim
+    if unbiased is not None and not isinstance(unbiased, bool):
+        raise TypeError(f'{name}() received an invalid combination of arguments - got (Tensor, unbiased='
+                        f'{type(unbiased).__name__}), but expected one of:\n'
+                        ' * (Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False)\n'
+                        ' * (Tensor input, tuple of ints dim = None, *, Number correction = None, bool keepdim = '
+                        'False)\n')
+    if input._data.dtype.kind not in 'fc':
+        raise RuntimeError('std and var only support floating point and complex dtypes')
     if correction is None:
         correction = 0 if unbiased is False else 1
     elif unbiased is not None:
@@ -545,7 +581,7 @@ class Logsumexp(Op):
                                                                                     ctx.keepdim))
 
 
-def logsumexp(input, dim=None, keepdim=False):
+def logsumexp(input, dim, keepdim=False):
     if input._data.dtype.kind not in 'fc':
         input = input.to(_dtype.get_default_dtype())
     return Logsumexp.apply(input, axes=_axes(dim, input._data.ndim), keepdim=keepdim)
@@ -566,6 +602,10 @@ class Cumsum(Op):
 
 def cumsum(input, dim, *, dtype=None):
     from .shape import _wrap_dim
+    if dtype is not None and input._rg and not _dtype.to_dtype(dtype).is_floating_point:
+        from ..autograd.grad_mode import state
+        if state.enabled:
+            raise RuntimeError(f'Autograd not support dtype: {_SCALAR.get(_dtype.to_dtype(dtype).np.name)}')
     return Cumsum.apply(input, dim=_wrap_dim(dim, _b.max(input._data.ndim, 1)), dtype=_sum_dtype(input, dtype))
 
 
@@ -630,10 +670,10 @@ class LogSoftmax(Op):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    input = _softmax_input(input, dtype)
-    return Softmax.apply(input, dim=_softmax_dim(input, dim, 'softmax'))
+    from .loss import softmax as f             # one implementation (empty inputs, dtype checks) for both names
+    return f(input, dim, dtype=dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    input = _softmax_input(input, dtype)
-    return LogSoftmax.apply(input, dim=_softmax_dim(input, dim, 'log_softmax'))
+    from .loss import log_softmax as f
+    return f(input, dim, dtype=dtype)

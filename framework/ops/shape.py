@@ -234,6 +234,20 @@ class Permute(Op):
         return permute(g, *inv)
 
 
+def strict_reshape(input, shape):
+    """torch.reshape(input, shape): the function takes the shape as one sequence (the method takes either)."""
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"reshape(): argument 'shape' (position 2) must be tuple of ints, not {type(shape).__name__}")
+    return reshape(input, shape)
+
+
+def strict_permute(input, dims):
+    """torch.permute(input, dims): the function takes the dims as one sequence (the method takes either)."""
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"permute(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
+    return permute(input, dims)
+
+
 def permute(input, *dims):
     dims = _shape_arg(dims)
     nd = input._data.ndim
@@ -522,6 +536,11 @@ def movedim(input, source, destination):
                            f'the same number of dims as destination ({list(dst)} dims)')
     src = [_wrap_dim(s, max(nd, 1)) for s in src]
     dst = [_wrap_dim(s, max(nd, 1)) for s in dst]
+    for name, ds in (('source', src), ('destination', dst)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f'movedim: repeated dim in `{name}` ({ds})')
+    if not nd:
+        return input
     order = [i for i in range(nd) if i not in src]
     perm = [None] * nd
     for s, t in zip(src, dst):
@@ -588,11 +607,18 @@ class Triu(Tril):
     pass
 
 
+def _tri_check(input, name):
+    if input._data.ndim < 2:
+        raise RuntimeError(f'{name}: input tensor must have at least 2 dimensions')
+
+
 def tril(input, diagonal=0):
+    _tri_check(input, 'tril')
     return Tril.apply(input, k=diagonal, upper=False)
 
 
 def triu(input, diagonal=0):
+    _tri_check(input, 'triu')
     return Triu.apply(input, k=diagonal, upper=True)
 
 
@@ -614,8 +640,22 @@ def broadcast_to(input, size):
 
 def broadcast_tensors(*tensors):
     import numpy as np
-    shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    from .promotion import shapes_error
+    try:
+        shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    except ValueError:
+        raise shapes_error(*(t._data for t in tensors)) from None
     return tuple(expand(t, shape) for t in tensors)
+
+
+def sum_to_size(input, *size):
+    """Tensor.sum_to_size: PyTorch's error names the sizes the other way round (an expand check)."""
+    size = _shape_arg(size)
+    shp = input._data.shape
+    lead = len(shp) - len(size)
+    if lead < 0 or any(s != 1 and s != shp[i + lead] for i, s in enumerate(size)):
+        raise RuntimeError(f'size {{{list(size)}}} is not expandable to size {{{list(shp)}}}.')
+    return sum_to(input, size)
 
 
 def ravel(input):
@@ -623,9 +663,9 @@ def ravel(input):
 
 
 def hstack(tensors):
-    tensors = list(tensors)
-    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
+    tensors = [t if t._data.ndim else reshape(t, 1) for t in tensors]     # atleast_1d, as PyTorch
+    return cat(tensors, 0 if tensors and tensors[0]._data.ndim == 1 else 1)
 
 
 def vstack(tensors):
-    return cat([t if t._data.ndim > 1 else reshape(t, 1, -1) for t in tensors], 0)
+    return cat([t if t._data.ndim > 1 else reshape(t, 1, t._data.size) for t in tensors], 0)

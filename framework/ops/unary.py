@@ -372,7 +372,7 @@ class Round(_Rounding):
 
 def round(input, *, decimals=0):
     if input._data.dtype.kind != 'f':
-        not_implemented_for(input, 'round_vml_cpu' if decimals == 0 else 'round_cpu', 'b')
+        not_implemented_for(input, 'round_vml_cpu' if decimals == 0 else 'round_cpu', 'b' if decimals == 0 else 'biu')
         return input.clone()
     return Round.apply(input, decimals=decimals)
 
@@ -491,10 +491,13 @@ class ClampTensor(Op):
         xp = _xp(a)
         ctx.save_for_backward(a, lo, hi)
         out = a
-        if lo is not None:
-            out = xp.maximum(out, lo)
-        if hi is not None:
-            out = xp.minimum(out, hi)
+        try:
+            if lo is not None:
+                out = xp.maximum(out, lo)
+            if hi is not None:
+                out = xp.minimum(out, hi)
+        except ValueError:
+            raise shapes_error(*(v for v in (a, lo, hi) if v is not None)) from None
         return out if out is not a else a.copy()
 
     @staticmethod
@@ -535,6 +538,12 @@ def clamp(input, min=None, max=None):
     lo, hi = _bound(min), _bound(max)
     if lo is None and hi is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if (isinstance(lo, Tensor) or isinstance(hi, Tensor)) and not all(isinstance(v, Tensor) or v is None
+                                                                          for v in (lo, hi)):
+        got = ', '.join(['Tensor'] + [type(v).__name__ if not isinstance(v, Tensor) else 'Tensor' for v in (lo, hi)])
+        raise TypeError(f'clamp() received an invalid combination of arguments - got ({got}), but expected one of:\n'
+                        ' * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n'
+                        ' * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n')
     if isinstance(lo, Tensor) or isinstance(hi, Tensor):
         from .. import _dtype
         target = _dtype.result_type(*(x for x in (input, lo, hi) if x is not None))
@@ -550,6 +559,9 @@ def clamp(input, min=None, max=None):
         from .. import _dtype
         input = input.to(_dtype.int64)          # bool with an int bound: PyTorch's result type is int64
     op = Clamp if lo is not None and hi is not None else ClampMin if lo is not None else ClampMax
+    if input._data.dtype.kind == 'b':
+        not_implemented_for(input, {Clamp: 'clamp_scalar_cpu', ClampMin: 'clamp_min_scalar_cpu',
+                                    ClampMax: 'clamp_max_scalar_cpu'}[op], 'b')
     return op.apply(input, lo=lo, hi=hi)
 
 
@@ -722,16 +734,24 @@ class FloorDivide(DivRounding):
         raise RuntimeError('derivative for aten::floor_divide is not implemented')
 
 
+def _no_bool(a, b, kernel):
+    x = a if isinstance(a, Tensor) else b
+    if isinstance(x, Tensor) and x._data.dtype.kind == 'b':
+        not_implemented_for(x, kernel, 'b')
+
+
 def floor_divide_rounding(input, other, rounding_mode):
     if rounding_mode not in ('floor', 'trunc'):
         raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"'{rounding_mode}'")
     a, b = operands(input, other)
+    _no_bool(a, b, 'div_floor_cpu' if rounding_mode == 'floor' else 'div_trunc_cpu')
     return DivRounding.apply(a, b, mode=rounding_mode)
 
 
 def floor_divide(input, other):
     a, b = operands(input, other)
+    _no_bool(a, b, 'div_floor_cpu')
     return FloorDivide.apply(a, b, mode='floor')
 
 
@@ -767,6 +787,7 @@ def remainder(input, other):
     a, b = operands(input, other)
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):
         raise TypeError('remainder(): argument \'input\' must be Tensor')
+    _no_bool(a, b, 'remainder_cpu')
     return Remainder.apply(a, b)
 
 
@@ -796,7 +817,9 @@ class Fmod(Op):
 
 
 def fmod(input, other):
-    return Fmod.apply(*operands(input, other))
+    a, b = operands(input, other)
+    _no_bool(a, b, 'fmod_cpu')
+    return Fmod.apply(a, b)
 
 
 arctan = atan
