@@ -26,6 +26,8 @@ from .ops.shape import reshape, flatten, unsqueeze, squeeze, transpose, t, permu
 from .ops.shape import (split, chunk, tensor_split, unbind, flip, narrow, movedim, moveaxis, swapaxes, swapdims,
                         tile, tril, triu, unflatten, ravel, broadcast_to, broadcast_tensors, atleast_1d, hstack,
                         vstack)
+from .ops.reduction import cumprod
+from .ops.unary import atan2, arctan2
 from .ops.shape import strict_reshape as reshape, strict_permute as permute  # noqa: F811  (one sequence)
 from .ops.indexing import gather, scatter, scatter_add, index_select, masked_fill, masked_select, take_along_dim
 from .ops.comparison import bitwise_and, bitwise_or, bitwise_xor, bitwise_not, nonzero, count_nonzero, argwhere

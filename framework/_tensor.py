@@ -518,7 +518,9 @@ _methods = {
     'scatter_': _ip.scatter_, 'scatter_add_': _ip.scatter_add_, 'index_fill_': _ip.index_fill_,
     # elementwise
     'exp': _un.exp, 'log': _un.log, 'sin': _un.sin, 'cos': _un.cos, 'tan': _un.tan, 'tanh': _un.tanh,
-    'atan': _un.atan, 'arctan': _un.atan,
+    'atan': _un.atan, 'arctan': _un.atan, 'atan2': _un.atan2, 'arctan2': _un.atan2,
+    'atan2_': lambda self, other: _ip.apply_inplace(self, _un.atan2, None, other),
+    'arctan2_': lambda self, other: _ip.apply_inplace(self, _un.atan2, None, other),
     'sigmoid': _un.sigmoid, 'relu': _un.relu, 'sqrt': _un.sqrt, 'rsqrt': _un.rsqrt, 'abs': _un.abs,
     'absolute': _un.abs, 'sign': _un.sign, 'log1p': _un.log1p, 'expm1': _un.expm1, 'log2': _un.log2,
     'log10': _un.log10, 'square': _un.square, 'reciprocal': _un.reciprocal, 'floor': _un.floor, 'ceil': _un.ceil,
@@ -531,7 +533,7 @@ _methods = {
     'sum': _red.sum, 'mean': _red.mean, 'norm': _red.norm, 'prod': _red.prod,
     'max': _red.max, 'min': _red.min, 'amax': _red.amax, 'amin': _red.amin, 'aminmax': _red.aminmax,
     'argmax': _red.argmax, 'argmin': _red.argmin, 'var': _red.var, 'std': _red.std,
-    'logsumexp': _red.logsumexp, 'cumsum': _red.cumsum,
+    'logsumexp': _red.logsumexp, 'cumsum': _red.cumsum, 'cumprod': _red.cumprod,
     'softmax': _red.softmax, 'log_softmax': _red.log_softmax,
     # matrix products
     'matmul': _la.matmul, 'mm': _la.mm, 'bmm': _la.bmm, 'dot': _la.dot, 'mv': _la.mv,

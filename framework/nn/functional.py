@@ -162,13 +162,13 @@ def elu(input, alpha=1.0, inplace=False):
 
     def fn(x):
         # `x <= 0` picks the exponential branch, so a nan takes the identity's gradient (as PyTorch's kernel);
-        # the exponential sees only non-positive values, so its unused branch never makes inf * 0
-        neg = x <= 0
-        return where(neg, (exp(where(neg, x, x * 0)) - 1) * alpha, x)
+        # the exponential sees x clamped to <= 0, so its unused branch never makes inf * 0
+        return where(x <= 0, (exp(x.clamp(max=0)) - 1) * alpha, x)
     return apply_inplace(input, fn, None, nargs=1) if inplace else fn(input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
+    not_implemented_for(input, 'softplus_cpu')
     from ..ops.unary import where, exp, log, abs as tabs
     bx = input * beta
     soft = (log(exp(-tabs(bx)) + 1) + relu(bx)) * (1 / beta)

@@ -8,7 +8,7 @@ import math
 from ..autograd.function import Op, grad_of
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor
-from .promotion import operands, shapes_error
+from .promotion import SUB_BOOL, is_bool, operands, shapes_error
 
 
 class Add(Op):
@@ -215,12 +215,16 @@ def add(input, other, *, alpha=1, out=None):
 
 
 def sub(input, other, *, alpha=1, out=None):
+    if (is_bool(input) or is_bool(other)) and not (is_bool(input) and is_bool(other)):
+        raise RuntimeError(SUB_BOOL)        # (two bools fail in Sub, in their own words)
     if alpha != 1 or alpha.__class__ is bool:
         other = _times_alpha(input, other, alpha)
     return Sub.apply(*operands(input, other, subtract=True))
 
 
 def rsub(input, other, *, alpha=1):
+    if (is_bool(input) or is_bool(other)) and not (is_bool(input) and is_bool(other)):
+        raise RuntimeError(SUB_BOOL)        # (two bools fail in Sub, in their own words)
     if alpha != 1 or alpha.__class__ is bool:
         input = _times_alpha(other, input, alpha)
     a, b = operands(input, other, subtract=True)

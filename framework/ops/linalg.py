@@ -154,8 +154,9 @@ class VecMat(MatMul):
 def matmul(input, other):
     a, b = (input, other) if isinstance(input, Tensor) and isinstance(other, Tensor) else _tensors(input, other)
     na, nb = a._data.ndim, b._data.ndim
-    if a._data.dtype.kind == 'b' and b._data.dtype.kind == 'b' and 1 in (na, nb) and na <= 2 and nb <= 2:
-        kernel = 'dot' if na == 1 and nb == 1 else 'addmv_impl_cpu' if 1 in (na, nb) else 'addmm_impl_cpu_'
+    if a._data.dtype.kind == 'b' and b._data.dtype.kind == 'b' and na and nb and a._data.size and b._data.size:
+        kernel = ('dot' if na == 1 and nb == 1 else 'addmv_impl_cpu' if 1 in (na, nb) and max(na, nb) <= 2
+                  else 'addmm_impl_cpu_' if max(na, nb) <= 2 else 'bmm')
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     op = (Mm if na == 2 and nb == 2 else Dot if na == 1 and nb == 1 else Mv if na == 2 and nb == 1
           else VecMat if na == 1 and nb == 2 else Bmm if na == 3 and nb == 3 and a._data.shape[0] == b._data.shape[0]

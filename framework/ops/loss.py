@@ -301,12 +301,12 @@ def _scalar_name(t):
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction='mean', pos_weight=None):
     reduction = _reduction(_legacy(size_average, reduce, reduction))
-    if pos_weight is not None and pos_weight._data.dtype.kind == 'b':
-        from .promotion import SUB_BOOL
-        raise RuntimeError(SUB_BOOL)
     if target._data.shape != input._data.shape:
         raise ValueError(f'Target size ({_size(target._data.shape)}) must be the same as input size '
                          f'({_size(input._data.shape)})')
+    if pos_weight is not None and pos_weight._data.dtype.kind == 'b':
+        from .promotion import SUB_BOOL
+        raise RuntimeError(SUB_BOOL)
     from .unary import not_implemented_for
     not_implemented_for(input, 'log_sigmoid_cpu')
     if target._data.dtype.kind in 'biu':
@@ -317,10 +317,10 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
             message = broadcast_message(extra._data.shape, input._data.shape)
             if message:
                 raise RuntimeError(message)
-            if len(_xp(input._data).broadcast_shapes(extra._data.shape, input._data.shape)) > input._data.ndim or (
-                    _xp(input._data).broadcast_shapes(extra._data.shape, input._data.shape) != input._data.shape):
+            full = np.broadcast_shapes(extra._data.shape, input._data.shape)     # shapes only: no device work
+            if full != input._data.shape:
                 raise RuntimeError(f"output with shape {list(input._data.shape)} doesn't match the broadcast shape "
-                                   f'{list(_xp(input._data).broadcast_shapes(extra._data.shape, input._data.shape))}')
+                                   f'{list(full)}')
     # PyTorch builds the loss in place on (1 - target): the result has the target's dtype
     dt = target.dtype
     input, weight, pos_weight = (None if v is None else v if v.dtype == dt else v.to(dt)
@@ -492,6 +492,8 @@ def _check_nll(input, target):
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean'):
     reduction = _reduction(_legacy(size_average, reduce, reduction))
+    from .unary import not_implemented_for
+    not_implemented_for(input, 'nll_loss_out_frame' if input._data.ndim < 3 else 'nll_loss2d_forward_out_frame')
     _check_nll(input, target)
     _check_weight(input, weight)
     return _nll(input, target, weight, reduction, ignore_index)

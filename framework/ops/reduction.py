@@ -238,7 +238,10 @@ class Amax(Op):
     """amax/amin and full max()/min(): the gradient is shared evenly by the tied extremes."""
 
     @staticmethod
-    def forward(ctx, a, axes=None, keepdim=False, is_max=True):
+    def forward(ctx, a, axes=None, keepdim=False, is_max=True, nan_shared=False):
+        # max()/min() share a nan extreme among the nan elements (PyTorch's evenly_distribute_backward);
+        # amax/amin compare with ==, so a nan extreme gives nan gradients, as PyTorch's do
+        ctx.nan_extreme_shared = nan_shared
         out = a.max(axis=axes, keepdims=keepdim) if is_max else a.min(axis=axes, keepdims=keepdim)
         out = _device.as_array(out)
         ctx.save_for_backward(a, out)
@@ -250,8 +253,9 @@ class Amax(Op):
         a, out = ctx.saved_tensors
         xp = _device.xp_of(a._data)
         ext = _unreduce_array(out._data, ctx.shape, ctx.axes, ctx.keepdim)
-        # a nan extreme is shared by the nan elements (PyTorch's evenly_distribute_backward)
-        hit = (a._data == ext) | (xp.isnan(a._data) & xp.isnan(ext)) if a._data.dtype.kind == 'f' else a._data == ext
+        hit = a._data == ext
+        if ctx.nan_extreme_shared and a._data.dtype.kind == 'f':
+            hit = hit | (xp.isnan(a._data) & xp.isnan(ext))
         count = hit.sum(axis=ctx.axes, keepdims=True)
         w = _wrap((hit / count).astype(g._data.dtype, copy=False))
         return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * w
@@ -347,7 +351,7 @@ def _extreme(input, dim, keepdim, other, is_max):
         if keepdim:
             raise TypeError(f'{name}() received an invalid combination of arguments - got (keepdim=bool)')
         _empty_check(input, name, None)
-        return (MaxAll if is_max else MinAll).apply(input, axes=None, keepdim=False, is_max=is_max)
+        return (MaxAll if is_max else MinAll).apply(input, axes=None, keepdim=False, is_max=is_max, nan_shared=True)
     if not isinstance(dim, int):
         raise TypeError(f'{name}(): argument \'dim\' must be int, not {type(dim).__name__}')
     nd = input._data.ndim
@@ -480,6 +484,8 @@ class _errstate:
 def _var_args(name, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):                   # var(input, unbiased)
         dim, unbiased = None, dim
+    if isinstance(correction, bool):
+        raise TypeError(f'{name}() received an invalid combination of arguments - got (Tensor, correction=bool)')
     if unbiased is not None and not isinstance(unbiased, bool):
         raise TypeError(f'{name}() received an invalid combination of arguments - got (Tensor, unbiased='
                         f'{type(unbiased).__name__}), but expected one of:\n'
@@ -607,6 +613,47 @@ def cumsum(input, dim, *, dtype=None):
         if state.enabled:
             raise RuntimeError(f'Autograd not support dtype: {_SCALAR.get(_dtype.to_dtype(dtype).np.name)}')
     return Cumsum.apply(input, dim=_wrap_dim(dim, _b.max(input._data.ndim, 1)), dtype=_sum_dtype(input, dtype))
+
+
+class Cumprod(Op):
+    """Cumulative product. The gradient of out_j = prod_{k<=j} x_k for x_i is sum_{j>=i} g_j prod_{k<=j, k!=i} x_k:
+    without zeros that is reverse_cumsum(g * out) / x; with a zero in x (where that divides 0 by 0) it is
+    computed exactly, from the cumulative products of x with x_i replaced by 1 (an n x n table per row)."""
+
+    @staticmethod
+    def forward(ctx, a, dim=0, dtype=None):
+        ctx.dim = dim
+        out = _device.as_array(a.cumprod(axis=dim, dtype=dtype)) if a.ndim else a.astype(dtype or a.dtype)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from .unary import where
+        from .._tensor import wrap
+        a, out = ctx.saved_tensors
+        if g._data.ndim == 0:
+            return g
+        d = ctx.dim
+        xp = _device.xp_of(a._data)
+        if not (a._data == 0).any():
+            return (g * out).flip(d).cumsum(d).flip(d) / a
+        x = a.movedim(d, -1)
+        n = x._data.shape[-1]
+        xu = x.unsqueeze(-2)
+        others = where(wrap(xp.eye(n, dtype=bool)), xu * 0 + 1, xu)           # row i: x with x_i := 1
+        upper = wrap(xp.triu(xp.ones((n, n), dtype=a._data.dtype)))               # j >= i
+        grad = (cumprod(others, -1) * upper * g.movedim(d, -1).unsqueeze(-2)).sum(-1)
+        return grad.movedim(-1, d)
+
+
+def cumprod(input, dim, *, dtype=None):
+    from .shape import _wrap_dim
+    if dtype is not None and input._rg and not _dtype.to_dtype(dtype).is_floating_point:
+        from ..autograd.grad_mode import state
+        if state.enabled:
+            raise RuntimeError(f'Autograd not support dtype: {_SCALAR.get(_dtype.to_dtype(dtype).np.name)}')
+    return Cumprod.apply(input, dim=_wrap_dim(dim, _b.max(input._data.ndim, 1)), dtype=_sum_dtype(input, dtype))
 
 
 # ---------------------------------------------------------------- softmax, log_softmax

@@ -339,15 +339,19 @@ def _dtype_name(t):
 
 class Cat(Op):
     @staticmethod
-    def forward(ctx, *arrays, dim=0):
-        ctx.sizes, ctx.dim = [a.shape[dim] for a in arrays], dim
+    def forward(ctx, *arrays, dim=0, skip=()):
+        # `skip`: legacy empty tensors (shape (0,)) that take no part but are inputs, so requires_grad flows
+        ctx.sizes, ctx.dim, ctx.skip = [None if i in skip else a.shape[dim] for i, a in enumerate(arrays)], dim, skip
         from .. import _device
-        return _device.xp_of(arrays[0]).concatenate(arrays, axis=dim)
+        return _device.xp_of(arrays[0]).concatenate([a for i, a in enumerate(arrays) if i not in skip], axis=dim)
 
     @staticmethod
     def backward(ctx, g):
         out, start = [], 0
         for n in ctx.sizes:
+            if n is None:
+                out.append(g.new_zeros((0,)))
+                continue
             idx = (slice(None),) * ctx.dim + (slice(start, start + n),)
             out.append(g[idx])
             start += n
@@ -382,8 +386,11 @@ def cat(tensors, dim=0):
     for i, t in enumerate(tensors):
         if t._data.ndim == 0:
             raise RuntimeError(f'zero-dimensional tensor (at position {i}) cannot be concatenated')
-    tensors = [t for t in _same_dtype(tensors) if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or \
-        _same_dtype(tensors)[:1]
+    everything = _same_dtype(tensors)
+    skip = tuple(i for i, t in enumerate(everything) if t._data.ndim == 1 and t._data.shape[0] == 0)
+    if len(skip) == len(everything):
+        skip = skip[1:]
+    tensors = [t for i, t in enumerate(everything) if i not in skip]
     nd = tensors[0]._data.ndim
     d = _wrap_dim(dim, nd)
     ref = tensors[0]._data.shape
@@ -395,6 +402,8 @@ def cat(tensors, dim=0):
             if k != d and s[k] != ref[k]:
                 raise RuntimeError(f'Sizes of tensors must match except in dimension {d}. Expected size {ref[k]} but '
                                    f'got size {s[k]} for tensor number {i} in the list.')
+    if skip and any(everything[i]._rg for i in skip):
+        return Cat.apply(*everything, dim=d, skip=skip)
     return Cat.apply(*tensors, dim=d)
 
 
@@ -513,6 +522,9 @@ class Flip(Op):
 def flip(input, *dims):
     dims = _shape_arg(dims)
     nd = max(input._data.ndim, 1)
+    wrapped = [_wrap_dim(d, nd) for d in dims]
+    if len(set(wrapped)) != len(wrapped):
+        raise RuntimeError(f'dim {wrapped[0]} appears multiple times in the list of dims')
     return Flip.apply(input, dims=tuple(_wrap_dim(d, nd) for d in dims) if input._data.ndim else ())
 
 

@@ -550,6 +550,7 @@ def clamp(input, min=None, max=None):
         cast = [None if x is None else (x if isinstance(x, Tensor) else wrap(_xp(input._data).asarray(x)))
                 for x in (input, lo, hi)]
         cast = [None if x is None else (x if x._data.dtype == target.np else x.to(target)) for x in cast]
+        not_implemented_for(cast[0], 'clamp_cpu', 'b')
         return ClampTensor.apply(*cast)
     kind = input._data.dtype.kind
     if kind != 'f' and (isinstance(lo, float) or isinstance(hi, float)):
@@ -705,7 +706,7 @@ class DivRounding(Op):
     def forward(ctx, a, b, mode='floor'):
         try:
             xp = _xp(a if hasattr(a, 'dtype') else b)
-            xp.broadcast_shapes(getattr(a, 'shape', ()), getattr(b, 'shape', ()))
+            np.broadcast_shapes(getattr(a, 'shape', ()), getattr(b, 'shape', ()))
         except ValueError:
             raise shapes_error(a, b) from None
         if mode == 'floor':
@@ -762,7 +763,7 @@ class Remainder(Op):
         xp = _xp(a if hasattr(a, 'dtype') else b)
         x = a if hasattr(a, 'dtype') else b
         try:
-            xp.broadcast_shapes(getattr(a, 'shape', ()), getattr(b, 'shape', ()))
+            np.broadcast_shapes(getattr(a, 'shape', ()), getattr(b, 'shape', ()))
         except ValueError:
             raise shapes_error(a, b) from None
         if x.dtype.kind != 'f' and not isinstance(b, float) and not isinstance(a, float):
@@ -798,7 +799,7 @@ class Fmod(Op):
         x = a if hasattr(a, 'dtype') else b
         xp = _xp(x)
         try:
-            xp.broadcast_shapes(getattr(a, 'shape', ()), getattr(b, 'shape', ()))
+            np.broadcast_shapes(getattr(a, 'shape', ()), getattr(b, 'shape', ()))
         except ValueError:
             raise shapes_error(a, b) from None
         if x.dtype.kind != 'f':
@@ -823,3 +824,31 @@ def fmod(input, other):
 
 
 arctan = atan
+
+
+class Atan2(Op):
+    """atan2(y, x), the angle of (x, y): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        try:
+            return _xp(a).arctan2(a, b)
+        except ValueError:
+            raise shapes_error(a, b) from None
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        r = g / (a * a + b * b)
+        return (r * b if need_a else None), (-r * a if need_b else None)
+
+
+def atan2(input, other):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"atan2(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    return Atan2.apply(*operands(input, other, true_divide=True))
+
+
+arctan2 = atan2

@@ -233,7 +233,7 @@ def g_div(g):
 
 BINARY = ('mul pow multiply true_divide maximum minimum fmax fmin floor_divide remainder fmod eq ne gt ge lt le '
           'greater greater_equal less less_equal not_equal logical_and logical_or logical_xor bitwise_and bitwise_or '
-          'bitwise_xor atan2').split()
+          'bitwise_xor atan2 arctan2').split()
 for _n in BINARY:
     spec(_n, g_binary, ('fn', 'method', 'inplace'))
 for _n in ('add', 'sub', 'subtract'):
@@ -387,8 +387,19 @@ def g_varstd(g):
     return x, kw
 
 
-for _n in ('var', 'std', 'var_mean', 'std_mean'):
+def g_varstd_mean(g):
+    # no infinities: PyTorch's var_mean/std_mean take the mean from Welford's update, which gives nan once an
+    # infinity is followed by a finite element, where torch.mean (and framework) give +-inf (docs/FUZZING.md)
+    (x, *rest), kw = g_varstd(g)
+    if x.a.dtype.kind == 'f':
+        x.a[np.isinf(x.a)] = 1.0
+    return [x, *rest], kw
+
+
+for _n in ('var', 'std'):
     spec(_n, g_varstd)
+for _n in ('var_mean', 'std_mean'):
+    spec(_n, g_varstd_mean)
 
 
 def g_norm(g):

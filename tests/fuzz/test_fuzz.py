@@ -12,8 +12,8 @@ import framework.nn.functional as F
 
 from . import fuzzer, specs
 
-# findings that must not exist outside the indexing/view area
-MUST_BE_ZERO = ('wrong value', 'wrong dtype/shape', 'internal crash', 'fuzzer error')
+# findings that must not exist in the core area (the indexing/view/in-place and pow areas are separate work)
+MUST_BE_ZERO = ('wrong value', 'wrong dtype/shape', 'internal crash', 'missing op', 'fuzzer error')
 
 
 def test_every_public_op_is_fuzzed_or_listed_with_a_reason():
