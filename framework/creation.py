@@ -186,15 +186,15 @@ def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_gra
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     d, dev, xp = _resolve(dtype, device)
-    if _numel(size):
-        _random_dtype(d, 'check_uniform_bounds')
+    _size(size, 'rand')
+    _random_dtype(d, 'check_uniform_bounds')
     arr = _rng(generator).random(_size(size, 'rand'), dtype=np.float64).astype(d.np)
     return _finish(_device.move(arr, dev) if dev.type != 'cpu' else arr, requires_grad)
 
 
 def _numel(size):
     n = 1
-    for s in (size[0] if len(size) == 1 and isinstance(size[0], (tuple, list)) else size):
+    for s in size:
         n *= int(s)
     return n
 
@@ -207,7 +207,7 @@ def _random_dtype(d, kernel):
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     d, dev, xp = _resolve(dtype, device)
-    if _numel(size):
+    if _numel(_size(size, 'randn')):           # (PyTorch's normal_ checks the dtype only when there is work)
         _random_dtype(d, 'normal_kernel_cpu')
     arr = _rng(generator).standard_normal(_size(size, 'randn')).astype(d.np)
     return _finish(_device.move(arr, dev) if dev.type != 'cpu' else arr, requires_grad)

@@ -196,6 +196,9 @@ def logsigmoid(input):
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if dim is not None:
+        from ..ops.shape import _wrap_dim
+        _wrap_dim(dim, max(input._data.ndim, 1))
     if dtype is None:
         not_implemented_for(input, 'softmax_lastdim_kernel_impl', 'iu')
     return softmax(-input, dim, dtype=dtype)

@@ -205,6 +205,8 @@ def _times_alpha(input, other, alpha):
     if isinstance(alpha, float) and not any(
             x.__class__ is float or isinstance(x, Tensor) and x._data.dtype.kind in 'fc' for x in (input, other)):
         raise RuntimeError('For integral input tensors, argument alpha must not be a floating point number.')
+    if not isinstance(other, Tensor):
+        return other * alpha                    # a number stays a (weak) number
     return mul(other, alpha)
 
 

@@ -337,6 +337,8 @@ class BinaryCrossEntropy(Op):
         # on the GPU the check would sync every step (PyTorch asserts there inside the kernel)
         if xp is np and x.size and ((x < 0).any() or (x > 1).any()):
             raise RuntimeError('all elements of input should be between 0 and 1')
+        if xp is np and y.size and ((y < 0).any() or (y > 1).any()):
+            raise RuntimeError('all elements of target should be between 0 and 1')
         with _errstate(xp):
             loss = -(y * xp.maximum(xp.log(x), -100) + (1 - y) * xp.maximum(xp.log1p(-x), -100))
         if weight is not None:
@@ -390,7 +392,8 @@ class _errstate:
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction='mean'):
     reduction = _reduction(_legacy(size_average, reduce, reduction))
     from .unary import not_implemented_for
-    not_implemented_for(input, 'binary_cross_entropy')
+    if target._data.dtype == input._data.dtype:
+        not_implemented_for(input, 'binary_cross_entropy')
     if target._data.shape != input._data.shape:
         raise ValueError(f'Using a target size ({_size(target._data.shape)}) that is different to the input size '
                          f'({_size(input._data.shape)}) is deprecated. Please ensure they have the same size.')
@@ -422,6 +425,7 @@ class NllLoss(Op):
         w = valid.astype(lp.dtype) if weight is None else weight[tc] * valid
         loss = -picked * w
         ctx.shape, ctx.tc, ctx.w, ctx.reduction, ctx.one_d = lp.shape, tc, w, reduction, logp.ndim == 1
+        ctx.valid = valid
         if reduction == 'none':
             return loss[0] if logp.ndim == 1 else loss
         s = loss.sum()
@@ -436,8 +440,10 @@ class NllLoss(Op):
         w = ctx.w
         xp = _xp(w)
         if red == 'mean':
-            # every target ignored: the loss is 0/0 = nan, but PyTorch's gradient is 0 (each weight is 0)
-            w = w / xp.where(ctx.total == 0, 1, ctx.total)
+            # ignored targets get 0, not 0/0 (every target ignored: the loss is nan, its gradient 0, as PyTorch's);
+            # a zero total weight of counted targets gives nan, as PyTorch's division does
+            with np.errstate(divide='ignore', invalid='ignore'):
+                w = xp.where(ctx.valid, w / ctx.total, 0).astype(w.dtype, copy=False)
         # d loss / d logp: -w at each target position, zero elsewhere; the loss is linear in logp
         m = xp.zeros(ctx.shape, dtype=w.dtype)
         xp.put_along_axis(m, xp.expand_dims(ctx.tc, 1), -xp.expand_dims(w, 1), axis=1)
@@ -480,9 +486,9 @@ def _check_nll(input, target):
     nd = input._data.ndim
     if nd < 1:
         raise ValueError(f'Expected 1 or more dimensions (got {nd})')
-    if nd >= 2 and input._data.shape[0] != (target._data.shape[0] if target._data.ndim else 1):
+    if nd >= 2 and input._data.shape[0] != (target._data.shape[0] if target._data.ndim else 0):
         raise ValueError(f'Expected input batch_size ({input._data.shape[0]}) to match target batch_size '
-                         f'({target._data.shape[0] if target._data.ndim else 1}).')
+                         f'({target._data.shape[0] if target._data.ndim else 0}).')
     if nd == 2 and target._data.ndim != 1 or nd == 1 and target._data.ndim > 1:
         raise RuntimeError('0D or 1D target tensor expected, multi-target not supported')
     if nd >= 3 and target._data.shape[1:] != input._data.shape[2:]:
@@ -542,7 +548,10 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
             denom = (weight._data[xp.where(ta != ignore_index, ta, 0)] * (ta != ignore_index)).sum()
         else:
             denom = (ta != ignore_index).sum()
-        ret = smooth.sum() / wrap(xp.asarray(denom, dtype=logp._data.dtype))     # no host sync
+        denom = xp.asarray(denom, dtype=logp._data.dtype)
+        # every target ignored: the smoothing term is nan (0/0) but, as in PyTorch, passes no nan gradient back
+        ret = smooth.sum() / wrap(xp.where(denom == 0, 1, denom)) + wrap(xp.where(denom == 0, xp.nan, 0).astype(
+            logp._data.dtype))     # no host sync
     elif reduction == 'sum':
         ret = smooth.sum()
     else:

@@ -179,6 +179,8 @@ class Norm(Op):
 
 
 def norm(input, p='fro', dim=None, keepdim=False, dtype=None):
+    if p == 'fro' and dim is not None and not isinstance(dim, int) and len(dim) > 2:
+        raise RuntimeError(f'linalg.matrix_norm: dim must be a 2-tuple. Got {" ".join(str(d) for d in dim)}')
     if p in ('fro', None):
         p = 2
     if p == 'nuc':
@@ -484,8 +486,6 @@ class _errstate:
 def _var_args(name, input, dim, unbiased, keepdim, correction):
     if isinstance(dim, bool):                   # var(input, unbiased)
         dim, unbiased = None, dim
-    if isinstance(correction, bool):
-        raise TypeError(f'{name}() received an invalid combination of arguments - got (Tensor, correction=bool)')
     if unbiased is not None and not isinstance(unbiased, bool):
         raise TypeError(f'{name}() received an invalid combination of arguments - got (Tensor, unbiased='
                         f'{type(unbiased).__name__}), but expected one of:\n'

@@ -370,11 +370,13 @@ class Round(_Rounding):
         return _xp(a).round(a, decimals)
 
 
-def round(input, *, decimals=0):
+def round(input, *, decimals=None):
+    # an explicit decimals= (even 0) selects PyTorch's round.decimals kernel, which has no integer loop
     if input._data.dtype.kind != 'f':
-        not_implemented_for(input, 'round_vml_cpu' if decimals == 0 else 'round_cpu', 'b' if decimals == 0 else 'biu')
+        not_implemented_for(input, 'round_vml_cpu' if decimals is None else 'round_cpu',
+                            'b' if decimals is None else 'biu')
         return input.clone()
-    return Round.apply(input, decimals=decimals)
+    return Round.apply(input, decimals=decimals or 0)
 
 
 def frac(input):
