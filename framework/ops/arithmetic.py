@@ -207,6 +207,11 @@ def _times_alpha(input, other, alpha):
         raise RuntimeError('For integral input tensors, argument alpha must not be a floating point number.')
     if not isinstance(other, Tensor):
         return other * alpha                    # a number stays a (weak) number
+    if isinstance(input, Tensor):               # scale in the result dtype, so that alpha cannot change it
+        from .._dtype import result_type
+        target = result_type(input, other)
+        if other._data.dtype != target.np:
+            other = other.to(target)
     return mul(other, alpha)
 
 

@@ -154,7 +154,8 @@ class VecMat(MatMul):
 def matmul(input, other):
     a, b = (input, other) if isinstance(input, Tensor) and isinstance(other, Tensor) else _tensors(input, other)
     na, nb = a._data.ndim, b._data.ndim
-    if a._data.dtype.kind == 'b' and b._data.dtype.kind == 'b' and na and nb and a._data.size and b._data.size:
+    if a._data.dtype.kind == 'b' and b._data.dtype.kind == 'b' and na and nb and (
+            a._data.size and b._data.size or na == nb == 1):
         kernel = ('dot' if na == 1 and nb == 1 else 'addmv_impl_cpu' if 1 in (na, nb) and max(na, nb) <= 2
                   else 'addmm_impl_cpu_' if max(na, nb) <= 2 else 'bmm')
         raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')

@@ -122,7 +122,7 @@ def linear(input, weight, bias=None):
         raise RuntimeError(f't() expects a tensor with <= 2 dimensions, but self is {wd}D')
     if wd == 1:                                 # a vector of weights: one output per row, no output dim
         from .linalg import matmul
-        if bias is not None and bias._data.ndim:
+        if bias is not None and (bias._data.ndim or nd == 2):     # PyTorch's addmm path needs a matrix
             raise RuntimeError('mat2 must be a matrix, got 1-D tensor')
         out = matmul(input, weight)
         return out if bias is None else out + bias

@@ -60,7 +60,7 @@ class LogSoftmax(Op):
         if not _grad_state.enabled:
             ga, oa = g._data, out._data
             xp = _xp(ga)
-            return wrap(ga - xp.exp(oa) * ga.sum(axis=dim, keepdims=True))
+            return wrap(xp.asarray(ga - xp.exp(oa) * ga.sum(axis=dim, keepdims=True)))
         return g - out.exp() * g.sum(dim, keepdim=True)
 
 
@@ -81,7 +81,7 @@ class Softmax(Op):
         dim = ctx.dim
         if not _grad_state.enabled:
             ga, oa = g._data, out._data
-            return wrap(oa * (ga - (ga * oa).sum(axis=dim, keepdims=True)))
+            return wrap(_xp(ga).asarray(oa * (ga - (ga * oa).sum(axis=dim, keepdims=True))))
         return out * (g - (g * out).sum(dim, keepdim=True))
 
 
@@ -304,11 +304,11 @@ def binary_cross_entropy_with_logits(input, target, weight=None, size_average=No
     if target._data.shape != input._data.shape:
         raise ValueError(f'Target size ({_size(target._data.shape)}) must be the same as input size '
                          f'({_size(input._data.shape)})')
+    from .unary import not_implemented_for
+    not_implemented_for(input, 'log_sigmoid_cpu')
     if pos_weight is not None and pos_weight._data.dtype.kind == 'b':
         from .promotion import SUB_BOOL
         raise RuntimeError(SUB_BOOL)
-    from .unary import not_implemented_for
-    not_implemented_for(input, 'log_sigmoid_cpu')
     if target._data.dtype.kind in 'biu':
         raise RuntimeError(f"result type {_scalar_name(input)} can't be cast to the desired output type "
                            f'{_scalar_name(target)}')

@@ -497,7 +497,7 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
     if correction is None:
         correction = 0 if unbiased is False else 1
     elif unbiased is not None:
-        raise RuntimeError(f'{name}(): cannot specify both unbiased and correction')
+        raise TypeError(f'{name}() received an invalid combination of arguments - got both unbiased and correction')
     return _axes(dim, input._data.ndim), correction
 
 

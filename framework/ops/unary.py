@@ -552,7 +552,6 @@ def clamp(input, min=None, max=None):
         cast = [None if x is None else (x if isinstance(x, Tensor) else wrap(_xp(input._data).asarray(x)))
                 for x in (input, lo, hi)]
         cast = [None if x is None else (x if x._data.dtype == target.np else x.to(target)) for x in cast]
-        not_implemented_for(cast[0], 'clamp_cpu', 'b')
         return ClampTensor.apply(*cast)
     kind = input._data.dtype.kind
     if kind != 'f' and (isinstance(lo, float) or isinstance(hi, float)):
@@ -576,7 +575,14 @@ def clamp_max(input, max):
     return clamp(input, max=max)
 
 
-clip = clamp
+def clip(input, min=None, max=None):
+    """clip's binding, unlike clamp's, takes a number and a tensor together (the number as a 0-d tensor)."""
+    if isinstance(min, Tensor) != isinstance(max, Tensor) and min is not None and max is not None:
+        from .._dtype import result_type
+        xp = _xp(input._data)
+        min, max = (v if isinstance(v, Tensor) or v is None else wrap(xp.asarray(v, dtype=result_type(v).np))
+                    for v in (min, max))
+    return clamp(input, min, max)
 
 
 class Maximum(Op):
@@ -677,8 +683,10 @@ def fmin(input, other):
 _ZERO_DIVISION = 'ZeroDivisionError'
 
 
-def _int_divisor_check(xb):
-    """Integer division by zero raises in PyTorch (its kernels check; NumPy returns 0)."""
+def _int_divisor_check(xb, xa=None):
+    """Integer division by zero raises in PyTorch (its kernels check; NumPy returns 0), when there is work."""
+    if xa is not None and getattr(xa, 'size', 1) == 0 or getattr(xb, 'size', 1) == 0:
+        return
     if (xb == 0).any() if hasattr(xb, 'any') else xb == 0:
         raise RuntimeError(_ZERO_DIVISION)
 
@@ -688,7 +696,7 @@ def _floor_div_arrays(xa, xb):
     xp = _xp(xa if hasattr(xa, 'dtype') else xb)
     if not (getattr(xa, 'dtype', None) is not None and xa.dtype.kind == 'f'
             or getattr(xb, 'dtype', None) is not None and xb.dtype.kind == 'f' or isinstance(xb, float)):
-        _int_divisor_check(xb)
+        _int_divisor_check(xb, xa)
         return xp.asarray(xp.floor_divide(xa, xb))
     with np.errstate(divide='ignore', invalid='ignore'):
         mod = xp.fmod(xa, xb)
@@ -717,7 +725,8 @@ class DivRounding(Op):
         if x.dtype.kind == 'b':
             raise NotImplementedError('"div_trunc_cpu" not implemented for \'Bool\'')
         if x.dtype.kind != 'f':
-            _int_divisor_check(b)
+            _int_divisor_check(b, a)
+            b = int(b) if b.__class__ is bool else b
             q = xp.floor_divide(xp.abs(a), xp.abs(b)) * xp.sign(a) * xp.sign(b)
             return xp.asarray(q).astype(x.dtype, copy=False)
         with np.errstate(divide='ignore', invalid='ignore'):
@@ -769,7 +778,7 @@ class Remainder(Op):
         except ValueError:
             raise shapes_error(a, b) from None
         if x.dtype.kind != 'f' and not isinstance(b, float) and not isinstance(a, float):
-            _int_divisor_check(b)
+            _int_divisor_check(b, a)
             return xp.asarray(xp.remainder(a, b))
         with np.errstate(divide='ignore', invalid='ignore'):     # PyTorch's: fmod, moved to the divisor's sign
             mod = xp.fmod(a, b)
@@ -805,7 +814,7 @@ class Fmod(Op):
         except ValueError:
             raise shapes_error(a, b) from None
         if x.dtype.kind != 'f':
-            _int_divisor_check(b)
+            _int_divisor_check(b, a)
         with np.errstate(divide='ignore', invalid='ignore'):
             return xp.asarray(xp.fmod(a, b))
 
