@@ -162,8 +162,9 @@ def elu(input, alpha=1.0, inplace=False):
 
     def fn(x):
         # `x <= 0` picks the exponential branch, so a nan takes the identity's gradient (as PyTorch's kernel);
-        # the exponential sees x clamped to <= 0, so its unused branch never makes inf * 0
-        return where(x <= 0, (exp(x.clamp(max=0)) - 1) * alpha, x)
+        # the exponential sees only x <= 0 (0 elsewhere), so its unused branch never makes inf * 0 or nan * 0
+        neg = x <= 0
+        return where(neg, (exp(where(neg, x, 0.0)) - 1) * alpha, x)
     return apply_inplace(input, fn, None, nargs=1) if inplace else fn(input)
 
 
