@@ -134,6 +134,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     fallback = _dtype.int64 if all(isinstance(v, int) for v in vals) else None
     d, dev, xp = _resolve(dtype, device, fallback)
     if d.np.kind in 'iub':
+        if vals[2] != 0 and int(vals[2]) == 0:
+            raise ValueError('step must be nonzero')     # a fractional step that truncates to 0 (PyTorch's int64)
         vals = [int(v) for v in vals]       # PyTorch casts the bounds and step to the integer type first
     if vals[2] == 0:
         raise RuntimeError('step must be nonzero')

@@ -50,6 +50,9 @@ class Rsub(Op):
             return b - a
         except ValueError:
             raise shapes_error(a, b) from None
+        except TypeError:           # NumPy refuses bool - bool with its own words
+            raise RuntimeError('Subtraction, the `-` operator, with two bool tensors is not supported. '
+                               'Use the `^` or `logical_xor()` operator instead.') from None
 
     @staticmethod
     def backward(ctx, g):

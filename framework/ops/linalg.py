@@ -199,4 +199,6 @@ def dot(input, other):
 
 
 def mv(input, vec):
+    if input._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(f'vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}')
     return matmul(input, vec)

@@ -172,7 +172,8 @@ class Norm(Op):
         if p in (float('inf'), float('-inf')):
             mask = (a.abs() == n)
             count = mask.sum(dim=ctx.axes, keepdim=True) if ctx.axes is not None else mask.sum()
-            return g * sign(a) * mask / count
+            # a nan norm matches no element: PyTorch's gradient is 0 there, not 0/0
+            return g * sign(a) * mask / where(count == 0, count * 0 + 1, count)
         safe = where(n == 0, n * 0 + 1, n)
         grad = g * sign(a) * a.abs() ** (p - 1) / safe ** (p - 1)
         return where(n == 0, grad * 0, grad)
@@ -557,6 +558,10 @@ class ProdDim(Prod):
 
 
 def prod(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None and input._rg and not _dtype.to_dtype(dtype).is_floating_point:
+        from ..autograd.grad_mode import state
+        if state.enabled:
+            raise RuntimeError(f'Autograd not support dtype: {_SCALAR.get(_dtype.to_dtype(dtype).np.name)}')
     axes = None if dim is None else _axes(int(dim), input._data.ndim)
     op = Prod if dim is None else ProdDim
     if axes is None and dim is not None:        # a 0-d tensor

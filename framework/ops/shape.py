@@ -231,7 +231,7 @@ class Permute(Op):
             inv[d] = i
         if not _grad_state.enabled:
             return wrap(g._data.transpose(inv))
-        return permute(g, *inv)
+        return permute(g, tuple(inv))
 
 
 def strict_reshape(input, shape):
@@ -390,8 +390,8 @@ def cat(tensors, dim=0):
             raise RuntimeError(f'zero-dimensional tensor (at position {i}) cannot be concatenated')
     everything = _same_dtype(tensors)
     skip = tuple(i for i, t in enumerate(everything) if t._data.ndim == 1 and t._data.shape[0] == 0)
-    if len(skip) == len(everything):
-        skip = skip[1:]
+    if len(skip) == len(everything):              # only legacy empty tensors: PyTorch checks no dim
+        return Cat.apply(*everything[:1], dim=0)
     tensors = [t for i, t in enumerate(everything) if i not in skip]
     nd = tensors[0]._data.ndim
     d = _wrap_dim(dim, nd)

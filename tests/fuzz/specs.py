@@ -898,11 +898,13 @@ spec('leaky_relu', g_act(negative_slope=[0.01, 0.2, -0.5], inplace=[False, True]
 # PyTorch's gelu(inf) is inf on a 0-d tensor and nan from its vectorized kernel: unspecified, so no inf here
 spec('gelu', g_act(_special=0.0, approximate=['none', 'tanh', 'bad']), ('F',))
 spec('silu', g_act(inplace=[False]), ('F',))
-spec('elu', g_act(alpha=[1.0, 0.5, 2.0]), ('F',))
+# PyTorch's gradient at nan differs between its vectorized kernel and its scalar tail for elu and
+# hardtanh/relu6 (1 or nan; 1 or 0 by the element's position): unspecified, so no nan inputs for these
+spec('elu', g_act(_special=0.0, alpha=[1.0, 0.5, 2.0]), ('F',))
 spec('softplus', g_act(beta=[1.0, 2.0, 0.5], threshold=[20.0, 1.0]), ('F',))
 spec('logsigmoid', g_act(), ('F',))
-spec('hardtanh', g_act(min_val=[-1.0, -0.5, 0.0], max_val=[1.0, 0.5, 2.0]), ('F',))
-spec('relu6', g_act(), ('F',))
+spec('hardtanh', g_act(_special=0.0, min_val=[-1.0, -0.5, 0.0], max_val=[1.0, 0.5, 2.0]), ('F',))
+spec('relu6', g_act(_special=0.0), ('F',))
 spec('sigmoid', g_act(), ('F',))
 spec('tanh', g_act(), ('F',))
 spec('normalize', lambda g: (lambda x: ([x], g.kw(p=lambda: g.choice([2.0, 1.0, 3, float('inf')]),
