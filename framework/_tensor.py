@@ -527,7 +527,7 @@ _methods = {
     'absolute': _un.abs, 'sign': _un.sign, 'log1p': _un.log1p, 'expm1': _un.expm1, 'log2': _un.log2,
     'log10': _un.log10, 'square': _un.square, 'reciprocal': _un.reciprocal, 'floor': _un.floor, 'ceil': _un.ceil,
     'round': _un.round, 'trunc': _un.trunc, 'fix': _un.trunc, 'frac': _un.frac,
-    'clamp': _un.clamp, 'clip': _un.clip, 'clamp_min': _un.clamp_min, 'clamp_max': _un.clamp_max,
+    'clamp': _un.clamp, 'clip': _un.clamp, 'clamp_min': _un.clamp_min, 'clamp_max': _un.clamp_max,
     'maximum': _un.maximum, 'minimum': _un.minimum, 'fmax': _un.fmax, 'fmin': _un.fmin,
     'where': lambda self, condition, y: _un.where(condition, self, y),
     'masked_fill': _ix.masked_fill, 'masked_select': _ix.masked_select,

@@ -181,7 +181,7 @@ def _linspace(xp, start, end, steps, dt=np.dtype(np.float64)):
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
     d, dev, xp = _resolve(dtype, device)
     steps = _steps(steps)
-    if not d.is_floating_point:
+    if not d.is_floating_point and steps > 1:    # (PyTorch's one-step logspace keeps the fractional start)
         start, end = int(start), int(end)
     return _finish((base ** _linspace(xp, float(start), float(end), steps)).astype(d.np), requires_grad)
 

@@ -197,6 +197,9 @@ def logsigmoid(input):
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if input._data.dtype.kind == 'b':       # softmin is softmax(-input)
+        from ..ops.arithmetic import neg
+        neg(input)
     if dim is not None:
         from ..ops.shape import _wrap_dim
         _wrap_dim(dim, max(input._data.ndim, 1))
@@ -266,6 +269,10 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mea
 
 
 def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
+    from ..ops.promotion import broadcast_message
+    message = broadcast_message(input._data.shape, target._data.shape)    # PyTorch broadcasts first
+    if message:
+        raise RuntimeError(message)
     reduction = _reduction(reduction)
     not_implemented_for(input, 'huber_cpu')
     dt = input.dtype      # PyTorch's huber_loss returns the input's dtype
@@ -282,7 +289,7 @@ def one_hot(tensor, num_classes=-1):
     arr = tensor._data
     if arr.dtype != np.int64:
         raise RuntimeError('one_hot is only applicable to index tensor of type LongTensor.')
-    if num_classes == -1:
+    if num_classes == -1 or not arr.size and num_classes <= 0:
         if not arr.size:
             raise RuntimeError('Can not infer total number of classes from empty tensor.')
         num_classes = int(arr.max()) + 1

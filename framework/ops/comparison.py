@@ -88,7 +88,7 @@ def isfinite(input):
 
 def equal(input, other):
     x, y = input._data, _tensor_other('equal', other)
-    return x.shape == y.shape and x.dtype == y.dtype and bool((x == y).all())
+    return x.shape == y.shape and bool((x == y).all())       # values compared after promotion, as PyTorch
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -163,6 +163,8 @@ def nonzero(input, *, as_tuple=False):
 def count_nonzero(input, dim=None, *more):
     from .reduction import _axes
     if more:                                    # count_nonzero(x, 0, 1): the dims as separate arguments
+        if any(isinstance(d, bool) for d in more):
+            raise TypeError('count_nonzero() received an invalid combination of arguments - got (Tensor, int, bool)')
         dim = (dim,) + more
     a = input._data
     xp = _device.xp_of(a)

@@ -195,6 +195,10 @@ def bmm(input, mat2):
 def dot(input, other):
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(f'1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors')
+    n, m = input._data.shape[0], other._data.shape[0]
+    if n != m:
+        raise RuntimeError(f'inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number of '
+                           f'elements, but got {n} and {m} elements respectively')
     return matmul(input, other)
 
 

@@ -6,6 +6,8 @@ size 1, then `expand` stretches them to the input's shape.
 import builtins as _b
 import math as _math
 
+import numpy as np
+
 from .. import _dtype, _device
 from ..autograd.function import Op, grad_of
 from ..autograd.grad_mode import state as _grad_state
@@ -557,7 +559,14 @@ class ProdDim(Prod):
     node_name = 'ProdBackward1'
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+_ALL = object()      # prod's default: PyTorch's binding refuses an explicit dim=None
+
+
+def prod(input, dim=_ALL, keepdim=False, *, dtype=None):
+    if dim is None:
+        raise TypeError("prod(): argument 'dim' must be int, not NoneType")
+    if dim is _ALL:
+        dim = None
     if dtype is not None and input._rg and not _dtype.to_dtype(dtype).is_floating_point:
         from ..autograd.grad_mode import state
         if state.enabled:
@@ -641,7 +650,8 @@ class Cumprod(Op):
             return g
         d = ctx.dim
         xp = _device.xp_of(a._data)
-        if not (a._data == 0).any():
+        # the zero test would wait for the GPU: there the exact form always runs (as costly in memory as n^2)
+        if xp is np and not (a._data == 0).any():
             return (g * out).flip(d).cumsum(d).flip(d) / a
         x = a.movedim(d, -1)
         n = x._data.shape[-1]

@@ -414,11 +414,12 @@ def stack(tensors, dim=0):
         raise RuntimeError('stack expects a non-empty TensorList')
     tensors = _same_dtype(tensors)
     ref = tensors[0]._data.shape
+    d = _wrap_dim(dim, len(ref) + 1)
     for i, t in enumerate(tensors[1:], 1):
         if t._data.shape != ref:
             raise RuntimeError(f'stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and '
                                f'{list(t._data.shape)} at entry {i}')
-    return Stack.apply(*tensors, dim=_wrap_dim(dim, len(ref) + 1))
+    return Stack.apply(*tensors, dim=d)
 
 
 concat = concatenate = cat

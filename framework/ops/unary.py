@@ -540,6 +540,9 @@ def clamp(input, min=None, max=None):
     lo, hi = _bound(min), _bound(max)
     if lo is None and hi is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(lo, Tensor) != isinstance(hi, Tensor) and lo is not None and hi is not None:
+        # PyTorch's binding reads a 0-d tensor that needs no gradient as a Number
+        lo, hi = (v.item() if isinstance(v, Tensor) and v._data.ndim == 0 and not v._rg else v for v in (lo, hi))
     if (isinstance(lo, Tensor) or isinstance(hi, Tensor)) and not all(isinstance(v, Tensor) or v is None
                                                                           for v in (lo, hi)):
         got = ', '.join(['Tensor'] + [type(v).__name__ if not isinstance(v, Tensor) else 'Tensor' for v in (lo, hi)])
@@ -575,14 +578,7 @@ def clamp_max(input, max):
     return clamp(input, max=max)
 
 
-def clip(input, min=None, max=None):
-    """clip's binding, unlike clamp's, takes a number and a tensor together (the number as a 0-d tensor)."""
-    if isinstance(min, Tensor) != isinstance(max, Tensor) and min is not None and max is not None:
-        from .._dtype import result_type
-        xp = _xp(input._data)
-        min, max = (v if isinstance(v, Tensor) or v is None else wrap(xp.asarray(v, dtype=result_type(v).np))
-                    for v in (min, max))
-    return clamp(input, min, max)
+clip = clamp
 
 
 class Maximum(Op):
