@@ -1,4 +1,5 @@
 """Comparisons (bool results, no gradient), all/any, isnan/isfinite, equal/allclose."""
+import builtins
 from .. import _device
 from ..autograd.function import Op
 from .._tensor import wrap
@@ -163,7 +164,7 @@ def nonzero(input, *, as_tuple=False):
 def count_nonzero(input, dim=None, *more):
     from .reduction import _axes
     if more:                                    # count_nonzero(x, 0, 1): the dims as separate arguments
-        if any(isinstance(d, bool) for d in more):
+        if builtins.any(isinstance(d, bool) for d in more):
             raise TypeError('count_nonzero() received an invalid combination of arguments - got (Tensor, int, bool)')
         dim = (dim,) + more
     a = input._data

@@ -423,7 +423,7 @@ class NllLoss(Op):
             raise IndexError(f'Target {int(bad.ravel()[0])} is out of bounds.')
         picked = xp.take_along_axis(lp, xp.expand_dims(tc, 1), axis=1).squeeze(1)
         w = valid.astype(lp.dtype) if weight is None else weight[tc] * valid
-        loss = -picked * w
+        loss = xp.where(valid, -picked * w, 0).astype(lp.dtype, copy=False)     # ignored rows: 0, even if nan
         ctx.shape, ctx.tc, ctx.w, ctx.reduction, ctx.one_d = lp.shape, tc, w, reduction, logp.ndim == 1
         ctx.valid = valid
         if reduction == 'none':
@@ -542,7 +542,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         smooth = -(logp * weight.reshape((C,) + (1,) * (nd - 2) if nd > 1 else (C,))).sum(cdim)
     else:
         smooth = -logp.sum(cdim)
-    smooth = smooth * keep
+    from .unary import where
+    smooth = where(keep > 0, smooth, smooth * 0)            # ignored rows take no part, even a nan one
     if reduction == 'mean':
         if weight is not None:
             denom = (weight._data[xp.where(ta != ignore_index, ta, 0)] * (ta != ignore_index)).sum()

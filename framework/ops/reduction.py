@@ -537,6 +537,8 @@ class Prod(Op):
         from ..autograd.grad_mode import state
         a, out = ctx.saved_tensors
         x = a._data
+        if x.ndim == 0:                         # the product of one number is the number itself
+            return g
         g = _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim)
         if not (x == 0).any():
             return g * _unreduce(out, ctx.shape, ctx.axes, ctx.keepdim) / a

@@ -26,6 +26,11 @@ def not_implemented_for(input, kernel, kinds='biu'):
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_TYPE_WORDS.get(dt.name, dt.name)}\'')
 
 
+def _zeros_like(g):
+    """A constant zero gradient: PyTorch's zeros_like(grad), not grad * 0 (which is nan where grad is inf)."""
+    return wrap(_xp(g._data).zeros_like(g._data))
+
+
 def _float_input(x):
     """Unary math on an integer tensor gives the default float dtype, as in PyTorch."""
     if isinstance(x, Tensor) and x._data.dtype.kind not in 'fc':
@@ -171,7 +176,7 @@ class Sign(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0
+        return _zeros_like(g)
 
 
 class Where(Op):
@@ -185,7 +190,7 @@ class Where(Op):
 
     @staticmethod
     def backward(ctx, g):
-        zero = g * 0
+        zero = _zeros_like(g)
         c = wrap(ctx.cond)
         need_c, need_a, need_b = ctx.needs_input_grad
         return None, (where(c, g, zero) if need_a else None), (where(c, zero, g) if need_b else None)
@@ -341,7 +346,7 @@ class _Rounding(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0
+        return _zeros_like(g)
 
 
 def _rounding(fname, node):
@@ -730,7 +735,7 @@ class DivRounding(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0, g * 0
+        return _zeros_like(g), _zeros_like(g)
 
 
 class FloorDivide(DivRounding):
