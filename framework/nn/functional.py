@@ -176,22 +176,8 @@ def softplus(input, beta=1.0, threshold=20.0):
     return where(bx > threshold, input, soft)
 
 
-class LogSigmoid(Op):
-    """log(sigmoid(x)) = -(log1p(exp(-|x|)) + max(-x, 0)); the gradient sigmoid(-x), also at x = 0."""
-
-    @staticmethod
-    def forward(ctx, a):
-        xp = _device.xp_of(a)
-        ctx.save_for_backward(a)
-        return (-(xp.log1p(xp.exp(-xp.abs(a))) + xp.maximum(-a, 0))).astype(a.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g * sigmoid(-a)
-
-
 def logsigmoid(input):
+    from ..ops.unary import LogSigmoid
     not_implemented_for(input, 'log_sigmoid_cpu')
     return LogSigmoid.apply(input)
 

@@ -260,13 +260,14 @@ class BinaryCrossEntropyWithLogits(Op):
                 gw = wrap(_bce_logits_raw(xp, xa, ya, None if pw is None else pw._data) *
                           (ga * scale if red != 'none' else ga))
             return gx, gy, gw, gpw
-        from .unary import sigmoid, abs as tabs, exp, log, relu
+        from .unary import sigmoid
         gs = g * scale if red != 'none' else g
         if w is not None:
             gs = gs * w
         sig = sigmoid(x)
         gx = gy = gw = gpw = None
-        sp = log(exp(-tabs(x)) + 1) + relu(-x)
+        from .unary import LogSigmoid
+        sp = -LogSigmoid.apply(x)       # softplus(-x), smooth at 0 (no |x| or relu kink for double backward)
         if need[0]:
             gx = ((sig - y) if pw is None else (((pw - 1) * y + 1) * sig - pw * y)) * gs
         if need[1]:

@@ -432,9 +432,10 @@ class Var(Op):
     def backward(ctx, g):
         a, = ctx.saved_tensors
         centered = a - a.mean(dim=ctx.axes, keepdim=True)
-        # n - correction <= 0: PyTorch's gradient is inf * 0 = nan (or +-inf), not an exception
-        scale = 2.0 / ctx.denom if ctx.denom > 0 else float('inf')
-        return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * centered * scale
+        # n - correction <= 0: PyTorch's gradient is inf * 0 = nan (or +-inf), not an exception, and a constant
+        if ctx.denom <= 0:
+            return (_unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * centered * float('inf')).detach()
+        return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * centered * (2.0 / ctx.denom)
 
 
 class Std(Op):

@@ -407,6 +407,21 @@ class Softplus(Op):
         return g * (lin + (1 - lin) * sigmoid(z))
 
 
+class LogSigmoid(Op):
+    """log(sigmoid(x)) = -(log1p(exp(-|x|)) + max(-x, 0)); the gradient sigmoid(-x), also at x = 0."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = _xp(a)
+        ctx.save_for_backward(a)
+        return (-(xp.log1p(xp.exp(-xp.abs(a))) + xp.maximum(-a, 0))).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * sigmoid(-a)
+
+
 def softplus(input, beta=1.0, threshold=20.0):
     not_implemented_for(input, 'softplus_cpu')
     return Softplus.apply(input, beta=beta, threshold=threshold)
