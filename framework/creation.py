@@ -133,6 +133,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
     fallback = _dtype.int64 if all(isinstance(v, int) for v in vals) else None
     d, dev, xp = _resolve(dtype, device, fallback)
+    if vals[2] != 0 and (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError('upper bound and lower bound inconsistent with step sign')
     if d.np.kind in 'iub':
         if vals[2] != 0 and int(vals[2]) == 0:
             raise ValueError('step must be nonzero')     # a fractional step that truncates to 0 (PyTorch's int64)

@@ -143,9 +143,9 @@ class Gelu(Op):
 
 
 def gelu(input, approximate='none'):
-    not_implemented_for(input, 'GeluKernelImpl')
     if approximate not in ('none', 'tanh'):
         raise RuntimeError('approximate argument must be either none or tanh.')
+    not_implemented_for(input, 'GeluKernelImpl')
     return Gelu.apply(input, approximate=approximate)
 
 

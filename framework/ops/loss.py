@@ -106,9 +106,9 @@ def _float(x, dtype):
 
 
 def _softmax_input(x, dtype, kernel, dim):
-    """PyTorch's softmax kernels have no integer loops: an integer input needs dtype=."""
+    """PyTorch's softmax kernels have no integer loops: an integer input needs dtype= (empty: no kernel runs)."""
     _softmax_dim(x._data.ndim, dim, '')
-    if dtype is None and x._data.dtype.kind != 'f':
+    if dtype is None and x._data.dtype.kind != 'f' and x._data.size:
         from .unary import not_implemented_for
         not_implemented_for(x, kernel)
     return _float(x, dtype)
@@ -338,7 +338,7 @@ class BinaryCrossEntropy(Op):
         # on the GPU the check would sync every step (PyTorch asserts there inside the kernel)
         if xp is np and x.size and ((x < 0).any() or (x > 1).any()):
             raise RuntimeError('all elements of input should be between 0 and 1')
-        if xp is np and y.size and ((y < 0).any() or (y > 1).any()):
+        if xp is np and y.size and not ((y >= 0) & (y <= 1)).all():      # nan is out of range too
             raise RuntimeError('all elements of target should be between 0 and 1')
         with _errstate(xp):
             loss = -(y * xp.maximum(xp.log(x), -100) + (1 - y) * xp.maximum(xp.log1p(-x), -100))
@@ -513,6 +513,8 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f'label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}')
     nd = input._data.ndim
     cdim = 0 if nd == 1 else 1
+    from .unary import not_implemented_for
+    not_implemented_for(input, 'log_softmax_lastdim_kernel_impl' if cdim == nd - 1 else 'log_softmax_kernel_impl')
     logp = LogSoftmax.apply(_float(input, None), dim=cdim)
     C = input._data.shape[cdim]
     if target._data.dtype.kind == 'f':           # class probabilities

@@ -432,9 +432,11 @@ class Var(Op):
     def backward(ctx, g):
         a, = ctx.saved_tensors
         centered = a - a.mean(dim=ctx.axes, keepdim=True)
-        # n - correction <= 0: PyTorch's gradient is inf * 0 = nan (or +-inf), not an exception, and a constant
+        # n - correction <= 0: PyTorch's gradient is inf * 0 = nan (or +-inf), not an exception (for a 0-d input,
+        # a constant: no double backward)
         if ctx.denom <= 0:
-            return (_unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * centered * float('inf')).detach()
+            grad = _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * centered * float('inf')
+            return grad.detach() if not ctx.shape else grad
         return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * centered * (2.0 / ctx.denom)
 
 
@@ -496,12 +498,12 @@ def _var_args(name, input, dim, unbiased, keepdim, correction):
                         ' * (Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False)\n'
                         ' * (Tensor input, tuple of ints dim = None, *, Number correction = None, bool keepdim = '
                         'False)\n')
+    if correction is not None and unbiased is not None:
+        raise TypeError(f'{name}() received an invalid combination of arguments - got both unbiased and correction')
     if input._data.dtype.kind not in 'fc':
         raise RuntimeError('std and var only support floating point and complex dtypes')
     if correction is None:
         correction = 0 if unbiased is False else 1
-    elif unbiased is not None:
-        raise TypeError(f'{name}() received an invalid combination of arguments - got both unbiased and correction')
     return _axes(dim, input._data.ndim), correction
 
 
@@ -570,6 +572,8 @@ def prod(input, dim=_ALL, keepdim=False, *, dtype=None):
         raise TypeError("prod(): argument 'dim' must be int, not NoneType")
     if dim is _ALL:
         dim = None
+    else:
+        _axes(int(dim), input._data.ndim)
     if dtype is not None and input._rg and not _dtype.to_dtype(dtype).is_floating_point:
         from ..autograd.grad_mode import state
         if state.enabled:

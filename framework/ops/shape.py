@@ -177,7 +177,11 @@ def squeeze(input, dim=None):
         return as_view(SqueezeAll.apply(input, dims=tuple(i for i, s in enumerate(shp) if s == 1)), input)
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     nd = max(len(shp), 1)
-    dims = tuple(d for d in (_wrap_dim(d, nd) for d in dims) if len(shp) and shp[d] == 1)
+    wrapped = [_wrap_dim(d, nd) for d in dims]
+    if len(set(wrapped)) != len(wrapped):
+        raise RuntimeError(f'dim {next(d for d in wrapped if wrapped.count(d) > 1)} appears multiple times in the '
+                           'list of dims')
+    dims = tuple(d for d in wrapped if len(shp) and shp[d] == 1)
     return as_view(Squeeze.apply(input, dims=dims), input)
 
 

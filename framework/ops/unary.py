@@ -763,6 +763,10 @@ class FloorDivide(DivRounding):
 
 
 def _no_bool(a, b, kernel):
+    try:                                        # shapes are checked before dtypes, as PyTorch
+        np.broadcast_shapes(getattr(getattr(a, '_data', a), 'shape', ()), getattr(getattr(b, '_data', b), 'shape', ()))
+    except ValueError:
+        raise shapes_error(getattr(a, '_data', a), getattr(b, '_data', b)) from None
     x = a if isinstance(a, Tensor) else b
     if isinstance(x, Tensor) and x._data.dtype.kind == 'b':
         not_implemented_for(x, kernel, 'b')
