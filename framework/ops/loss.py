@@ -114,12 +114,23 @@ def _softmax_input(x, dtype, kernel, dim):
     return _float(x, dtype)
 
 
+def _empty_integer(input, dtype):
+    """An empty integer input runs no kernel in PyTorch: the result is an empty tensor of its dtype."""
+    return dtype is None and input._data.dtype.kind != 'f' and not input._data.size
+
+
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if _empty_integer(input, dtype):
+        _softmax_dim(input._data.ndim, dim, 'log_softmax')
+        return wrap(input._data.copy())
     return LogSoftmax.apply(_softmax_input(input, dtype, 'log_softmax_lastdim_kernel_impl', dim),
                             dim=_softmax_dim(input._data.ndim, dim, 'log_softmax'))
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    if _empty_integer(input, dtype):
+        _softmax_dim(input._data.ndim, dim, 'softmax')
+        return wrap(input._data.copy())
     return Softmax.apply(_softmax_input(input, dtype, 'softmax_lastdim_kernel_impl', dim),
                          dim=_softmax_dim(input._data.ndim, dim, 'softmax'))
 
