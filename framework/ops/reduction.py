@@ -368,12 +368,28 @@ def _extreme(input, dim, keepdim, other, is_max):
     return getattr(return_types, name)(vals, idx)
 
 
-def max(input, dim=None, keepdim=False, *, other=None, out=None):
-    return _extreme(input, dim, keepdim, other, True)
+class _AllDims:
+    """The default of max/min/prod's dim: PyTorch's binding refuses an explicit dim=None."""
+
+    def __repr__(self):
+        return 'all dims'
 
 
-def min(input, dim=None, keepdim=False, *, other=None, out=None):
-    return _extreme(input, dim, keepdim, other, False)
+_ALL = _AllDims()
+
+
+def _dim_or_all(name, dim):
+    if dim is None:
+        raise TypeError(f'{name}() received an invalid combination of arguments - got (Tensor, dim=NoneType)')
+    return None if dim is _ALL else dim
+
+
+def max(input, dim=_ALL, keepdim=False, *, other=None, out=None):
+    return _extreme(input, _dim_or_all('max', dim), keepdim, other, True)
+
+
+def min(input, dim=_ALL, keepdim=False, *, other=None, out=None):
+    return _extreme(input, _dim_or_all('min', dim), keepdim, other, False)
 
 
 def _arg(input, dim, keepdim, is_max):
@@ -564,9 +580,6 @@ class ProdDim(Prod):
     node_name = 'ProdBackward1'
 
 
-_ALL = object()      # prod's default: PyTorch's binding refuses an explicit dim=None
-
-
 def prod(input, dim=_ALL, keepdim=False, *, dtype=None):
     if dim is None:
         raise TypeError("prod(): argument 'dim' must be int, not NoneType")
@@ -609,6 +622,8 @@ class Logsumexp(Op):
 
 
 def logsumexp(input, dim, keepdim=False):
+    if dim is None:
+        raise TypeError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not NoneType")
     if input._data.dtype.kind not in 'fc':
         input = input.to(_dtype.get_default_dtype())
     return Logsumexp.apply(input, axes=_axes(dim, input._data.ndim), keepdim=keepdim)

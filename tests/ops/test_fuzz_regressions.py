@@ -182,3 +182,13 @@ def test_bce_with_logits_gradient_comes_back_in_the_input_dtype():
         assert out.dtype == T.float64
         out.backward()
         assert x.grad.dtype == T.float32 and x.grad.tolist() == [0.25, -0.25]
+
+
+@pytest.mark.parametrize('call', [lambda T: T.ones(2).max(dim=None), lambda T: T.min(T.ones(2), dim=None),
+                                  lambda T: T.logsumexp(T.ones(2), None), lambda T: T.prod(T.ones(2), dim=None)],
+                         ids=['max', 'min', 'logsumexp', 'prod'])
+def test_an_explicit_dim_none_is_refused_where_pytorch_refuses_it(call):
+    for T in libraries():
+        with pytest.raises(TypeError):
+            call(T)
+    assert framework.ones(2, 3).max().item() == 1.0 and framework.ones(2).prod().item() == 1.0   # no dim: all dims
