@@ -55,7 +55,10 @@ def tensor(data, dtype=None, device=None, requires_grad=False, pin_memory=False)
     data = _to_numpy_data(data)
     d = _dtype.to_dtype(dtype) if dtype is not None else _infer_dtype(data)
     dev = _device.to_device(device)
-    arr = np.array(data, dtype=d.np)
+    try:
+        arr = np.array(data, dtype=d.np)
+    except (ValueError, OverflowError):
+        raise RuntimeError(f'value cannot be converted to type {d.np.name} without overflow') from None
     if dev.type != 'cpu':
         arr = _device.move(arr, dev)
     return _finish(arr, requires_grad)
@@ -72,36 +75,55 @@ def from_numpy(ndarray):
     return wrap(ndarray)
 
 
-def _size(size):
+def _size(size, name=None):
+    if not size and name is not None:
+        raise TypeError(f'{name}() missing 1 required positional arguments: "size"')
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = tuple(size[0])
-    return tuple(int(s) for s in size)
+    size = tuple(int(s) for s in size)
+    for s in size:
+        if s < 0:
+            if name == 'zeros':
+                raise RuntimeError('zeros: Dimension size must be non-negative.')
+            raise RuntimeError(f'Trying to create tensor with negative dimension {s}: {list(size)}')
+    return size
+
+
+def _fill_value(value, d):
+    """A number stored into an integer dtype must fit, as PyTorch checks (nan and inf do not)."""
+    if d.np.kind in 'iu' and isinstance(value, float) and not np.isfinite(value):
+        raise RuntimeError('value cannot be converted to type int64_t without overflow')
+    return value
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, out=None):
     d, dev, xp = _resolve(dtype, device)
-    return _finish(xp.zeros(_size(size), dtype=d.np), requires_grad)
+    return _finish(xp.zeros(_size(size, 'zeros'), dtype=d.np), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, out=None):
     d, dev, xp = _resolve(dtype, device)
-    return _finish(xp.ones(_size(size), dtype=d.np), requires_grad)
+    return _finish(xp.ones(_size(size, 'ones'), dtype=d.np), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, out=None, memory_format=None):
     d, dev, xp = _resolve(dtype, device)
-    return _finish(xp.empty(_size(size), dtype=d.np), requires_grad)
+    return _finish(xp.empty(_size(size, 'empty'), dtype=d.np), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False):
     if dtype is None:
         dtype = _infer_dtype(fill_value.item() if isinstance(fill_value, Tensor) else fill_value)
     d, dev, xp = _resolve(dtype, device)
-    return _finish(xp.full(_size((size,) if isinstance(size, int) else (size,)), fill_value, dtype=d.np), requires_grad)
+    size = _size((size,) if isinstance(size, int) else (size,))
+    return _finish(xp.full(size, _fill_value(fill_value, d), dtype=d.np), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False):
     d, dev, xp = _resolve(dtype, device)
+    for v in (n, m):
+        if v is not None and v < 0:
+            raise RuntimeError(f'{"n" if v is n else "m"} must be greater or equal to 0, got {v}')
     return _finish(xp.eye(n, m, dtype=d.np), requires_grad)
 
 
@@ -109,16 +131,33 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if end is None:
         start, end = 0, start
     vals = [v.item() if isinstance(v, Tensor) else v for v in (start, end, step)]
-    if step == 0:
-        raise RuntimeError('step must be nonzero')
     fallback = _dtype.int64 if all(isinstance(v, int) for v in vals) else None
     d, dev, xp = _resolve(dtype, device, fallback)
+    if vals[2] != 0 and (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError('upper bound and lower bound inconsistent with step sign')
+    if d.np.kind in 'iub':
+        if vals[2] != 0 and int(vals[2]) == 0:
+            raise ValueError('step must be nonzero')     # a fractional step that truncates to 0 (PyTorch's int64)
+        vals = [int(v) for v in vals]       # PyTorch casts the bounds and step to the integer type first
+    if vals[2] == 0:
+        raise RuntimeError('step must be nonzero')
+    if (vals[1] - vals[0]) * vals[2] < 0:
+        raise RuntimeError('upper bound and lower bound inconsistent with step sign')
     return _finish(xp.arange(*vals, dtype=np.float64 if fallback is None else np.int64).astype(d.np), requires_grad)
+
+
+def _steps(steps):
+    if steps < 0:
+        raise RuntimeError('number of steps must be non-negative')
+    return int(steps)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False):
     d, dev, xp = _resolve(dtype, device)
+    steps = _steps(steps)
     work = d.np if d.is_floating_point else np.dtype(np.float64)
+    if not d.is_floating_point:
+        start, end = int(start), int(end)       # PyTorch: integer output, integer bounds
     return _finish(_linspace(xp, start, end, int(steps), work).astype(d.np), requires_grad)
 
 
@@ -143,18 +182,37 @@ def _linspace(xp, start, end, steps, dt=np.dtype(np.float64)):
 
 def logspace(start, end, steps, base=10.0, dtype=None, device=None, requires_grad=False):
     d, dev, xp = _resolve(dtype, device)
-    return _finish((base ** _linspace(xp, float(start), float(end), int(steps))).astype(d.np), requires_grad)
+    steps = _steps(steps)
+    if not d.is_floating_point and steps > 1:    # (PyTorch's one-step logspace keeps the fractional start)
+        start, end = int(start), int(end)
+    return _finish((base ** _linspace(xp, float(start), float(end), steps)).astype(d.np), requires_grad)
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False):
     d, dev, xp = _resolve(dtype, device)
-    arr = _rng(generator).random(_size(size), dtype=np.float64).astype(d.np)
+    _size(size, 'rand')
+    _random_dtype(d, 'check_uniform_bounds')
+    arr = _rng(generator).random(_size(size, 'rand'), dtype=np.float64).astype(d.np)
     return _finish(_device.move(arr, dev) if dev.type != 'cpu' else arr, requires_grad)
+
+
+def _numel(size):
+    n = 1
+    for s in size:
+        n *= int(s)
+    return n
+
+
+def _random_dtype(d, kernel):
+    if not d.is_floating_point:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_dtype.scalar_name(d.np)}\'')
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False):
     d, dev, xp = _resolve(dtype, device)
-    arr = _rng(generator).standard_normal(_size(size)).astype(d.np)
+    if _numel(_size(size, 'randn')):           # (PyTorch's normal_ checks the dtype only when there is work)
+        _random_dtype(d, 'normal_kernel_cpu')
+    arr = _rng(generator).standard_normal(_size(size, 'randn')).astype(d.np)
     return _finish(_device.move(arr, dev) if dev.type != 'cpu' else arr, requires_grad)
 
 
@@ -162,6 +220,8 @@ def randint(low, high=None, size=None, generator=None, dtype=None, device=None, 
     if high is None:
         low, high = 0, low
     d, dev, xp = _resolve(dtype, device, _dtype.int64)
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     arr = _rng(generator).integers(low, high, size=_size((size,)) if size is not None else ()).astype(d.np)
     return _finish(_device.move(arr, dev) if dev.type != 'cpu' else arr, requires_grad)
 
@@ -174,7 +234,7 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False):
 
 def _like(fn):
     def like(input, dtype=None, device=None, requires_grad=False, memory_format=None, **kw):
-        return fn(*input._data.shape, dtype=dtype or _dtype.FROM_NP[input._data.dtype],
+        return fn(input._data.shape, dtype=dtype or _dtype.FROM_NP[input._data.dtype],
                   device=device or _device.of(input._data), requires_grad=requires_grad, **kw)
     like.__name__ = fn.__name__ + '_like'
     return like

@@ -14,7 +14,7 @@ from ..autograd.grad_mode import state as _grad_state
 from ..ops.linear import linear
 from ..ops.loss import (log_softmax, softmax, mse_loss, l1_loss, binary_cross_entropy,  # noqa: F401
                         binary_cross_entropy_with_logits, nll_loss, cross_entropy, _legacy, _reduce, _reduction)
-from ..ops.unary import relu as _relu, sigmoid, tanh  # noqa: F401
+from ..ops.unary import relu as _relu, sigmoid, tanh, not_implemented_for  # noqa: F401
 from ..ops.inplace import apply_inplace
 from ..random import rng as _rng
 
@@ -50,6 +50,7 @@ class LeakyRelu(Op):
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
+    not_implemented_for(input, 'leaky_relu_cpu')
     if inplace:
         return apply_inplace(input, lambda x: LeakyRelu.apply(x, slope=negative_slope), None, nargs=1)
     return LeakyRelu.apply(input, slope=negative_slope)
@@ -66,18 +67,24 @@ class Hardtanh(Op):
     def backward(ctx, g):
         a, = ctx.saved_tensors
         ad = a._data
-        mask = ((ad > ctx.lo) & (ad < ctx.hi)).astype(ad.dtype)
+        mask = (~((ad <= ctx.lo) | (ad >= ctx.hi))).astype(ad.dtype)     # a nan passes, as in PyTorch
         return g * wrap(mask) if _grad_state.enabled else wrap(g._data * mask)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
+    if input._data.dtype.kind == 'b':
+        raise RuntimeError('Bool inputs not supported for hardtanh')
     if inplace:
         return apply_inplace(input, lambda x: Hardtanh.apply(x, lo=min_val, hi=max_val), None, nargs=1)
     return Hardtanh.apply(input, lo=min_val, hi=max_val)
 
 
+_math_erf = np.frompyfunc(math.erf, 1, 1)
+
+
 def _erf(xp, x):
-    """erf of an array: SciPy's (CuPy's) when there, else a Chebyshev fit good to 1.2e-7."""
+    """erf of an array: SciPy's (CuPy's) when there; else a Chebyshev fit good to 1.2e-7 for float32
+    and, for float64 on the CPU, the C library's erf element by element (the fit is not float64-exact)."""
     try:
         if xp is np:
             from scipy.special import erf
@@ -85,6 +92,8 @@ def _erf(xp, x):
             from cupyx.scipy.special import erf
         return erf(x).astype(x.dtype, copy=False)
     except ImportError:
+        if xp is np and x.dtype == np.float64:
+            return np.asarray(_math_erf(x), dtype=np.float64)
         return _erf_poly(xp, x)
 
 
@@ -136,10 +145,12 @@ class Gelu(Op):
 def gelu(input, approximate='none'):
     if approximate not in ('none', 'tanh'):
         raise RuntimeError('approximate argument must be either none or tanh.')
+    not_implemented_for(input, 'GeluKernelImpl')
     return Gelu.apply(input, approximate=approximate)
 
 
 def silu(input, inplace=False):
+    not_implemented_for(input, 'silu_cpu')
     if inplace:
         return apply_inplace(input, lambda x: x * sigmoid(x), None, nargs=1)
     return input * sigmoid(input)
@@ -147,13 +158,18 @@ def silu(input, inplace=False):
 
 def elu(input, alpha=1.0, inplace=False):
     from ..ops.unary import where, exp
+    not_implemented_for(input, 'elu_cpu')
 
     def fn(x):
-        return where(x > 0, x, (exp(-_relu(-x)) - 1) * alpha)
+        # `x <= 0` picks the exponential branch, so a nan takes the identity's gradient (as PyTorch's kernel);
+        # the exponential sees only x <= 0 (0 elsewhere), so its unused branch never makes inf * 0 or nan * 0
+        neg = x <= 0
+        return where(neg, (exp(where(neg, x, 0.0)) - 1) * alpha, x)
     return apply_inplace(input, fn, None, nargs=1) if inplace else fn(input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
+    not_implemented_for(input, 'softplus_cpu')
     from ..ops.unary import where, exp, log, abs as tabs
     bx = input * beta
     soft = (log(exp(-tabs(bx)) + 1) + relu(bx)) * (1 / beta)
@@ -161,11 +177,20 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 
 def logsigmoid(input):
-    from ..ops.unary import exp, log, abs as tabs
-    return -(log(exp(-tabs(input)) + 1) + relu(-input))
+    from ..ops.unary import LogSigmoid
+    not_implemented_for(input, 'log_sigmoid_cpu')
+    return LogSigmoid.apply(input)
 
 
 def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    if input._data.dtype.kind == 'b':       # softmin is softmax(-input)
+        from ..ops.arithmetic import neg
+        neg(input)
+    if dim is not None:
+        from ..ops.shape import _wrap_dim
+        _wrap_dim(dim, max(input._data.ndim, 1))
+    if dtype is None:
+        not_implemented_for(input, 'softmax_lastdim_kernel_impl', 'iu')
     return softmax(-input, dim, dtype=dtype)
 
 
@@ -187,21 +212,57 @@ def dropout(input, p=0.5, training=True, inplace=False):
     return input * wrap(mask)
 
 
+class Huber(Op):
+    """Elementwise huber loss of d = x - y: 0.5 d^2 inside |d| < delta, delta (|d| - delta/2) outside;
+    the gradient clamp(d, -delta, delta), which stays finite for infinite d (no where() of an inf branch)."""
+
+    @staticmethod
+    def forward(ctx, x, y, delta=1.0):
+        xp = _device.xp_of(x if hasattr(x, 'dtype') else y)
+        try:
+            d = _device.as_array(x - y)
+        except ValueError:
+            from ..ops.promotion import shapes_error
+            raise shapes_error(x, y) from None
+        ctx.delta = delta
+        ctx.save_for_backward(x, y)
+        ad = xp.abs(d)
+        with np.errstate(invalid='ignore', over='ignore'):
+            return xp.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(d.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        from ..ops.unary import clamp
+        x, y = ctx.saved_tensors
+        gd = g * clamp(x - y, -ctx.delta, ctx.delta)
+        need_x, need_y = ctx.needs_input_grad
+        return (gd if need_x else None), (-gd if need_y else None)
+
+
+def _loss_pair(input, target):
+    from ..ops.promotion import operands
+    a, b = operands(input, target)
+    not_implemented_for(a, 'smooth_l1_cpu')
+    return a, b
+
+
 def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mean', beta=1.0):
-    from ..ops.unary import where
     reduction = _reduction(_legacy(size_average, reduce, reduction))
-    d = (input - target).abs()
     if beta == 0:
-        return _reduce(d, reduction)
-    loss = where(d < beta, d * d * (0.5 / beta), d - 0.5 * beta)
-    return _reduce(loss, reduction)
+        return _reduce((input - target).abs(), reduction)
+    a, b = _loss_pair(input, target)
+    return _reduce(Huber.apply(a, b, delta=beta) * (1 / beta), reduction)
 
 
 def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
-    from ..ops.unary import where
+    from ..ops.promotion import broadcast_message
+    message = broadcast_message(input._data.shape, target._data.shape)    # PyTorch broadcasts first
+    if message:
+        raise RuntimeError(message)
     reduction = _reduction(reduction)
-    d = (input - target).abs()
-    loss = where(d < delta, d * d * 0.5, (d - 0.5 * delta) * delta)
+    not_implemented_for(input, 'huber_cpu')
+    dt = input.dtype      # PyTorch's huber_loss returns the input's dtype
+    loss = Huber.apply(input, target if target.dtype == dt else target.to(dt), delta=delta)
     if weight is not None:
         # unlike mse_loss and l1_loss, PyTorch's weighted huber 'mean' divides by the element count
         if weight.shape != input.shape:
@@ -212,10 +273,17 @@ def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
 
 def one_hot(tensor, num_classes=-1):
     arr = tensor._data
-    if arr.dtype.kind not in 'iu':
+    if arr.dtype != np.int64:
         raise RuntimeError('one_hot is only applicable to index tensor of type LongTensor.')
-    if num_classes == -1:
-        num_classes = int(arr.max()) + 1 if arr.size else 0
+    if num_classes == -1 or not arr.size and num_classes <= 0:
+        if not arr.size:
+            raise RuntimeError('Can not infer total number of classes from empty tensor.')
+        num_classes = int(arr.max()) + 1
+    if arr.size:
+        if int(arr.min()) < 0:
+            raise RuntimeError('Class values must be non-negative.')
+        if int(arr.max()) >= num_classes:
+            raise RuntimeError('Class values must be smaller than num_classes.')
     xp = _device.xp_of(arr)
     return wrap((arr[..., None] == xp.arange(num_classes)).astype(np.int64))
 

@@ -9,7 +9,7 @@ from .. import _device
 from ..autograd.function import Op, grad_of
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor
-from .promotion import operands, shapes_error
+from .promotion import SUB_BOOL, is_bool, operands, shapes_error
 
 
 class Add(Op):
@@ -51,6 +51,9 @@ class Rsub(Op):
             return b - a
         except ValueError:
             raise shapes_error(a, b) from None
+        except TypeError:           # NumPy refuses bool - bool with its own words
+            raise RuntimeError('Subtraction, the `-` operator, with two bool tensors is not supported. '
+                               'Use the `^` or `logical_xor()` operator instead.') from None
 
     @staticmethod
     def backward(ctx, g):
@@ -238,26 +241,40 @@ class PowScalarBase(Op):
 
 def _times_alpha(input, other, alpha):
     """`other * alpha` for add/sub; a float alpha with an integral result is PyTorch's error."""
+    if alpha.__class__ is bool and not all(x.__class__ is bool or isinstance(x, Tensor) and x._data.dtype.kind == 'b'
+                                           for x in (input, other)):
+        raise RuntimeError('Boolean alpha only supported for Boolean results.')
     if isinstance(alpha, float) and not any(
             x.__class__ is float or isinstance(x, Tensor) and x._data.dtype.kind in 'fc' for x in (input, other)):
         raise RuntimeError('For integral input tensors, argument alpha must not be a floating point number.')
+    if not isinstance(other, Tensor):
+        return other * alpha                    # a number stays a (weak) number
+    if isinstance(input, Tensor):               # scale in the result dtype, so that alpha cannot change it
+        from .._dtype import result_type
+        target = result_type(input, other)
+        if other._data.dtype != target.np:
+            other = other.to(target)
     return mul(other, alpha)
 
 
 def add(input, other, *, alpha=1, out=None):
-    if alpha != 1:
+    if alpha != 1 or alpha.__class__ is bool:
         other = _times_alpha(input, other, alpha)
     return Add.apply(*operands(input, other))
 
 
 def sub(input, other, *, alpha=1, out=None):
-    if alpha != 1:
+    if (is_bool(input) or is_bool(other)) and not (is_bool(input) and is_bool(other)):
+        raise RuntimeError(SUB_BOOL)        # (two bools fail in Sub, in their own words)
+    if alpha != 1 or alpha.__class__ is bool:
         other = _times_alpha(input, other, alpha)
     return Sub.apply(*operands(input, other, subtract=True))
 
 
 def rsub(input, other, *, alpha=1):
-    if alpha != 1:
+    if (is_bool(input) or is_bool(other)) and not (is_bool(input) and is_bool(other)):
+        raise RuntimeError(SUB_BOOL)        # (two bools fail in Sub, in their own words)
+    if alpha != 1 or alpha.__class__ is bool:
         input = _times_alpha(other, input, alpha)
     a, b = operands(input, other, subtract=True)
     if isinstance(b, Tensor):

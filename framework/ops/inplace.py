@@ -250,7 +250,7 @@ def mul_(self, other):
 
 
 def div_(self, other, *, rounding_mode=None):
-    if self._data.dtype.kind != 'f':
+    if self._data.dtype.kind != 'f' or rounding_mode is not None:
         return apply_inplace(self, lambda a, b: div(a, b, rounding_mode=rounding_mode), None, other)
     return apply_inplace(self, div, 'true_divide', other)
 

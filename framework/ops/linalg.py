@@ -158,6 +158,11 @@ class VecMat(MatMul):
 def matmul(input, other):
     a, b = (input, other) if isinstance(input, Tensor) and isinstance(other, Tensor) else _tensors(input, other)
     na, nb = a._data.ndim, b._data.ndim
+    if a._data.dtype.kind == 'b' and b._data.dtype.kind == 'b' and na and nb and (
+            a._data.size and b._data.size or na == nb == 1):
+        kernel = ('dot' if na == 1 and nb == 1 else 'addmv_impl_cpu' if 1 in (na, nb) and max(na, nb) <= 2
+                  else 'addmm_impl_cpu_' if max(na, nb) <= 2 else 'bmm')
+        raise NotImplementedError(f'"{kernel}" not implemented for \'Bool\'')
     op = (Mm if na == 2 and nb == 2 else Dot if na == 1 and nb == 1 else Mv if na == 2 and nb == 1
           else VecMat if na == 1 and nb == 2 else Bmm if na == 3 and nb == 3 and a._data.shape[0] == b._data.shape[0]
           else MatMul)
@@ -194,8 +199,14 @@ def bmm(input, mat2):
 def dot(input, other):
     if input._data.ndim != 1 or other._data.ndim != 1:
         raise RuntimeError(f'1D tensors expected, but got {input._data.ndim}D and {other._data.ndim}D tensors')
+    n, m = input._data.shape[0], other._data.shape[0]
+    if n != m:
+        raise RuntimeError(f'inconsistent tensor size, expected tensor [{n}] and src [{m}] to have the same number of '
+                           f'elements, but got {n} and {m} elements respectively')
     return matmul(input, other)
 
 
 def mv(input, vec):
+    if input._data.ndim != 2 or vec._data.ndim != 1:
+        raise RuntimeError(f'vector + matrix @ vector expected, got 1, {input._data.ndim}, {vec._data.ndim}')
     return matmul(input, vec)

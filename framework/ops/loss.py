@@ -47,9 +47,9 @@ class LogSoftmax(Op):
     @staticmethod
     def forward(ctx, a, dim=-1):
         xp = _xp(a)
-        m = a.max(axis=dim, keepdims=True) if a.size else a
+        m = a.max(axis=dim, keepdims=True) if a.size else xp.zeros((1,) * a.ndim, a.dtype)
         shifted = a - m
-        out = shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True))
+        out = xp.asarray(shifted - xp.log(xp.exp(shifted).sum(axis=dim, keepdims=True)))   # 0-d: not a scalar
         ctx.dim = dim
         ctx.save_for_backward(out)
         return out
@@ -61,7 +61,7 @@ class LogSoftmax(Op):
         if not _grad_state.enabled:
             ga, oa = g._data, out._data
             xp = _xp(ga)
-            return wrap(ga - xp.exp(oa) * ga.sum(axis=dim, keepdims=True))
+            return wrap(xp.asarray(ga - xp.exp(oa) * ga.sum(axis=dim, keepdims=True)))
         return g - out.exp() * g.sum(dim, keepdim=True)
 
 
@@ -69,8 +69,8 @@ class Softmax(Op):
     @staticmethod
     def forward(ctx, a, dim=-1):
         xp = _xp(a)
-        m = a.max(axis=dim, keepdims=True) if a.size else a
-        e = xp.exp(a - m)
+        m = a.max(axis=dim, keepdims=True) if a.size else xp.zeros((1,) * a.ndim, a.dtype)
+        e = xp.asarray(xp.exp(a - m))
         e /= e.sum(axis=dim, keepdims=True)
         ctx.dim = dim
         ctx.save_for_backward(e)
@@ -82,7 +82,7 @@ class Softmax(Op):
         dim = ctx.dim
         if not _grad_state.enabled:
             ga, oa = g._data, out._data
-            return wrap(oa * (ga - (ga * oa).sum(axis=dim, keepdims=True)))
+            return wrap(_xp(ga).asarray(oa * (ga - (ga * oa).sum(axis=dim, keepdims=True))))
         return out * (g - (g * out).sum(dim, keepdim=True))
 
 
@@ -106,19 +106,45 @@ def _float(x, dtype):
     return x
 
 
+def _softmax_input(x, dtype, kernel, dim):
+    """PyTorch's softmax kernels have no integer loops: an integer input needs dtype= (empty: no kernel runs)."""
+    _softmax_dim(x._data.ndim, dim, '')
+    if dtype is None and x._data.dtype.kind != 'f' and x._data.size:
+        from .unary import not_implemented_for
+        not_implemented_for(x, kernel)
+    return _float(x, dtype)
+
+
+def _empty_integer(input, dtype):
+    """An empty integer input runs no kernel in PyTorch: the result is an empty tensor of its dtype."""
+    return dtype is None and input._data.dtype.kind != 'f' and not input._data.size
+
+
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    return LogSoftmax.apply(_float(input, dtype), dim=_softmax_dim(input._data.ndim, dim, 'log_softmax'))
+    if _empty_integer(input, dtype):
+        _softmax_dim(input._data.ndim, dim, 'log_softmax')
+        return wrap(input._data.copy())
+    return LogSoftmax.apply(_softmax_input(input, dtype, 'log_softmax_lastdim_kernel_impl', dim),
+                            dim=_softmax_dim(input._data.ndim, dim, 'log_softmax'))
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    return Softmax.apply(_float(input, dtype), dim=_softmax_dim(input._data.ndim, dim, 'softmax'))
+    if _empty_integer(input, dtype):
+        _softmax_dim(input._data.ndim, dim, 'softmax')
+        return wrap(input._data.copy())
+    return Softmax.apply(_softmax_input(input, dtype, 'softmax_lastdim_kernel_impl', dim),
+                         dim=_softmax_dim(input._data.ndim, dim, 'softmax'))
 
 
 # ---------------------------------------------------------------- regression losses
 class MseLoss(Op):
     @staticmethod
     def forward(ctx, a, b, reduction='mean'):
-        d = a - b
+        try:
+            d = _device.as_array(a - b)         # a 0-d difference is a NumPy scalar
+        except ValueError:
+            from .promotion import shapes_error
+            raise shapes_error(a, b) from None
         ctx.diff, ctx.reduction = d, reduction
         ctx.save_for_backward(a, b)
         if reduction == 'none':
@@ -137,31 +163,33 @@ class MseLoss(Op):
             if red == 'none':
                 gd = 2 * d * ga
             else:
-                gd = d * ((2 / d.size if red == 'mean' else 2) * ga)
+                gd = d * ((_mean_scale(d.size, 2) if red == 'mean' else 2) * ga)
             gd = wrap(gd.astype(d.dtype, copy=False))
             return (gd if need_a else None), (wrap(-gd._data) if need_b else None)
         dt = a - b
         if red == 'none':
             gd = dt * g * 2
         else:
-            gd = dt * (g * (2 / d.size if red == 'mean' else 2))
+            gd = dt * (g * (_mean_scale(d.size, 2) if red == 'mean' else 2))
         return (gd if need_a else None), (-gd if need_b else None)
 
 
 def mse_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _reduction(_legacy(size_average, reduce, reduction))
     if input._data.shape != target._data.shape:
         warnings.warn(f'Using a target size ({_size(target._data.shape)}) that is different to the input size '
                       f'({_size(input._data.shape)}). This will likely lead to incorrect results due to '
                       'broadcasting. Please ensure they have the same size.', stacklevel=2)
     a, b = operands(input, target)
+    from .unary import not_implemented_for
+    not_implemented_for(a, 'mse_cpu')
     if weight is not None:
         return _weighted((a - b) ** 2, weight, input, _reduction(reduction))
     return MseLoss.apply(a, b, reduction=_reduction(reduction))
 
 
 def l1_loss(input, target, size_average=None, reduce=None, reduction='mean', weight=None):
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _reduction(_legacy(size_average, reduce, reduction))
     if input._data.shape != target._data.shape:
         warnings.warn(f'Using a target size ({_size(target._data.shape)}) that is different to the input size '
                       f'({_size(input._data.shape)}). This will likely lead to incorrect results due to '
@@ -217,7 +245,7 @@ class BinaryCrossEntropyWithLogits(Op):
         x, y, w, pw = ctx.saved_tensors
         need = ctx.needs_input_grad
         red = ctx.reduction
-        scale = 1 / ctx.n if red == 'mean' else 1
+        scale = _mean_scale(ctx.n) if red == 'mean' else 1
         if not _grad_state.enabled:
             xa, ya, ga = x._data, y._data, g._data
             xp = _xp(xa)
@@ -244,13 +272,14 @@ class BinaryCrossEntropyWithLogits(Op):
                 gw = wrap(_bce_logits_raw(xp, xa, ya, None if pw is None else pw._data) *
                           (ga * scale if red != 'none' else ga))
             return gx, gy, gw, gpw
-        from .unary import sigmoid, abs as tabs, exp, log, relu
+        from .unary import sigmoid
         gs = g * scale if red != 'none' else g
         if w is not None:
             gs = gs * w
         sig = sigmoid(x)
         gx = gy = gw = gpw = None
-        sp = log(exp(-tabs(x)) + 1) + relu(-x)
+        from .unary import LogSigmoid
+        sp = -LogSigmoid.apply(x)       # softplus(-x), smooth at 0 (no |x| or relu kink for double backward)
         if need[0]:
             gx = ((sig - y) if pw is None else (((pw - 1) * y + 1) * sig - pw * y)) * gs
         if need[1]:
@@ -261,6 +290,11 @@ class BinaryCrossEntropyWithLogits(Op):
             lw = 1 if pw is None else (pw - 1) * y + 1
             gw = ((1 - y) * x + lw * sp) * (g * scale if red != 'none' else g)
         return gx, gy, gw, gpw
+
+
+def _mean_scale(n, k=1):
+    """k/n for a 'mean' reduction; nan for an empty input (the mean is nan and so are its gradients)."""
+    return k / n if n else float('nan')
 
 
 def _sigmoid(xp, a):
@@ -279,17 +313,31 @@ def _scalar_name(t):
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,
                                      reduction='mean', pos_weight=None):
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _reduction(_legacy(size_average, reduce, reduction))
     if target._data.shape != input._data.shape:
         raise ValueError(f'Target size ({_size(target._data.shape)}) must be the same as input size '
                          f'({_size(input._data.shape)})')
+    from .unary import not_implemented_for
+    not_implemented_for(input, 'log_sigmoid_cpu')
+    if pos_weight is not None and pos_weight._data.dtype.kind == 'b':
+        from .promotion import SUB_BOOL
+        raise RuntimeError(SUB_BOOL)
     if target._data.dtype.kind in 'biu':
         raise RuntimeError(f"result type {_scalar_name(input)} can't be cast to the desired output type "
                            f'{_scalar_name(target)}')
-    if pos_weight is not None and pos_weight._data.shape != input._data.shape[-1:]:
-        message = broadcast_message(pos_weight._data.shape, input._data.shape)
-        if message:
-            raise RuntimeError(message)
+    for extra in (pos_weight, weight):
+        if extra is not None:
+            message = broadcast_message(extra._data.shape, input._data.shape)
+            if message:
+                raise RuntimeError(message)
+            full = np.broadcast_shapes(extra._data.shape, input._data.shape)     # shapes only: no device work
+            if full != input._data.shape:
+                raise RuntimeError(f"output with shape {list(input._data.shape)} doesn't match the broadcast shape "
+                                   f'{list(full)}')
+    # PyTorch builds the loss in place on (1 - target): the result has the target's dtype
+    dt = target.dtype
+    input, weight, pos_weight = (None if v is None else v if v.dtype == dt else v.to(dt)
+                                 for v in (input, weight, pos_weight))
     return BinaryCrossEntropyWithLogits.apply(input, target, weight, pos_weight, reduction=_reduction(reduction))
 
 
@@ -302,6 +350,8 @@ class BinaryCrossEntropy(Op):
         # on the GPU the check would sync every step (PyTorch asserts there inside the kernel)
         if xp is np and x.size and ((x < 0).any() or (x > 1).any()):
             raise RuntimeError('all elements of input should be between 0 and 1')
+        if xp is np and y.size and not ((y >= 0) & (y <= 1)).all():      # nan is out of range too
+            raise RuntimeError('all elements of target should be between 0 and 1')
         with _errstate(xp):
             loss = -(y * xp.maximum(xp.log(x), -100) + (1 - y) * xp.maximum(xp.log1p(-x), -100))
         if weight is not None:
@@ -319,16 +369,16 @@ class BinaryCrossEntropy(Op):
         x, y, w = ctx.saved_tensors
         need = ctx.needs_input_grad
         red = ctx.reduction
-        scale = 1 / ctx.n if red == 'mean' else 1
+        scale = _mean_scale(ctx.n) if red == 'mean' else 1
         gs = g * scale if red != 'none' else g
         if w is not None:
             gs = gs * w
         gx = gy = None
         if need[0]:
             xa = x._data
-            denom = xa * (1 - xa)
+            denom = _device.as_array(xa * (1 - xa))
             from .unary import where
-            safe = where(wrap(denom < 1e-12), 1e-12, x * (1 - x))
+            safe = where(wrap(_device.as_array(denom < 1e-12)), 1e-12, x * (1 - x))
             gx = (x - y) / safe * gs
         if need[1]:
             from .unary import log
@@ -353,7 +403,10 @@ class _errstate:
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction='mean'):
-    reduction = _legacy(size_average, reduce, reduction)
+    reduction = _reduction(_legacy(size_average, reduce, reduction))
+    from .unary import not_implemented_for
+    if target._data.dtype == input._data.dtype:
+        not_implemented_for(input, 'binary_cross_entropy')
     if target._data.shape != input._data.shape:
         raise ValueError(f'Using a target size ({_size(target._data.shape)}) that is different to the input size '
                          f'({_size(input._data.shape)}) is deprecated. Please ensure they have the same size.')
@@ -383,8 +436,9 @@ class NllLoss(Op):
             raise IndexError(f'Target {int(bad.ravel()[0])} is out of bounds.')
         picked = xp.take_along_axis(lp, xp.expand_dims(tc, 1), axis=1).squeeze(1)
         w = valid.astype(lp.dtype) if weight is None else weight[tc] * valid
-        loss = -picked * w
+        loss = xp.where(valid, -picked * w, 0).astype(lp.dtype, copy=False)     # ignored rows: 0, even if nan
         ctx.shape, ctx.tc, ctx.w, ctx.reduction, ctx.one_d = lp.shape, tc, w, reduction, logp.ndim == 1
+        ctx.valid = valid
         if reduction == 'none':
             return loss[0] if logp.ndim == 1 else loss
         s = loss.sum()
@@ -397,9 +451,12 @@ class NllLoss(Op):
     def backward(ctx, g):
         red = ctx.reduction
         w = ctx.w
-        if red == 'mean':
-            w = w / ctx.total
         xp = _xp(w)
+        if red == 'mean':
+            # ignored targets get 0, not 0/0 (every target ignored: the loss is nan, its gradient 0, as PyTorch's);
+            # a zero total weight of counted targets gives nan, as PyTorch's division does
+            with np.errstate(divide='ignore', invalid='ignore'):
+                w = xp.where(ctx.valid, w / ctx.total, 0).astype(w.dtype, copy=False)
         # d loss / d logp: -w at each target position, zero elsewhere; the loss is linear in logp
         m = xp.zeros(ctx.shape, dtype=w.dtype)
         xp.put_along_axis(m, xp.expand_dims(ctx.tc, 1), -xp.expand_dims(w, 1), axis=1)
@@ -442,13 +499,20 @@ def _check_nll(input, target):
     nd = input._data.ndim
     if nd < 1:
         raise ValueError(f'Expected 1 or more dimensions (got {nd})')
-    if nd >= 2 and input._data.shape[0] != (target._data.shape[0] if target._data.ndim else 1):
+    if nd >= 2 and input._data.shape[0] != (target._data.shape[0] if target._data.ndim else 0):
         raise ValueError(f'Expected input batch_size ({input._data.shape[0]}) to match target batch_size '
-                         f'({target._data.shape[0] if target._data.ndim else 1}).')
+                         f'({target._data.shape[0] if target._data.ndim else 0}).')
+    if nd == 2 and target._data.ndim != 1 or nd == 1 and target._data.ndim > 1:
+        raise RuntimeError('0D or 1D target tensor expected, multi-target not supported')
+    if nd >= 3 and target._data.shape[1:] != input._data.shape[2:]:
+        raise RuntimeError(f'Expected target size {[input._data.shape[0]] + list(input._data.shape[2:])}, got '
+                           f'{list(target._data.shape)}')
 
 
 def nll_loss(input, target, weight=None, size_average=None, ignore_index=-100, reduce=None, reduction='mean'):
     reduction = _reduction(_legacy(size_average, reduce, reduction))
+    from .unary import not_implemented_for
+    not_implemented_for(input, 'nll_loss_out_frame' if input._data.ndim < 3 else 'nll_loss2d_forward_out_frame')
     _check_nll(input, target)
     _check_weight(input, weight)
     return _nll(input, target, weight, reduction, ignore_index)
@@ -461,9 +525,13 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         raise RuntimeError(f'label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}')
     nd = input._data.ndim
     cdim = 0 if nd == 1 else 1
+    from .unary import not_implemented_for
+    not_implemented_for(input, 'log_softmax_lastdim_kernel_impl' if cdim == nd - 1 else 'log_softmax_kernel_impl')
     logp = LogSoftmax.apply(_float(input, None), dim=cdim)
     C = input._data.shape[cdim]
     if target._data.dtype.kind == 'f':           # class probabilities
+        if ignore_index != -100:
+            raise RuntimeError('ignore_index is not supported for floating point target')
         _check_weight(input, weight, 'cross_entropy: ')
         if target._data.shape != input._data.shape:
             raise RuntimeError(f'Expected target size {list(input._data.shape)}, got {list(target._data.shape)}')
@@ -489,13 +557,17 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
         smooth = -(logp * weight.reshape((C,) + (1,) * (nd - 2) if nd > 1 else (C,))).sum(cdim)
     else:
         smooth = -logp.sum(cdim)
-    smooth = smooth * keep
+    from .unary import where
+    smooth = where(keep > 0, smooth, smooth * 0)            # ignored rows take no part, even a nan one
     if reduction == 'mean':
         if weight is not None:
             denom = (weight._data[xp.where(ta != ignore_index, ta, 0)] * (ta != ignore_index)).sum()
         else:
             denom = (ta != ignore_index).sum()
-        ret = smooth.sum() / wrap(xp.asarray(denom, dtype=logp._data.dtype))     # no host sync
+        denom = xp.asarray(denom, dtype=logp._data.dtype)
+        # every target ignored: the smoothing term is nan (0/0) but, as in PyTorch, passes no nan gradient back
+        ret = smooth.sum() / wrap(xp.where(denom == 0, 1, denom)) + wrap(xp.where(denom == 0, xp.nan, 0).astype(
+            logp._data.dtype))     # no host sync
     elif reduction == 'sum':
         ret = smooth.sum()
     else:

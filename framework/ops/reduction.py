@@ -10,6 +10,8 @@ from PyTorch's in the last bit or two, and between CPUs.
 import builtins as _b
 import math as _math
 
+import numpy as np
+
 from .. import _dtype, _device
 from ..autograd.function import Op, grad_of
 from ..autograd.grad_mode import state as _grad_state
@@ -103,6 +105,10 @@ def _sum_dtype(a, dtype):
 
 
 def sum(input, dim=None, keepdim=False, *, dtype=None):
+    if dtype is not None and input._rg and not _dtype.to_dtype(dtype).is_floating_point:
+        from ..autograd.grad_mode import state
+        if state.enabled:
+            raise RuntimeError(f'Autograd not support dtype: {_SCALAR.get(_dtype.to_dtype(dtype).np.name)}')
     axes = _axes(dim, input._data.ndim)
     op = Sum if axes is None and not keepdim and dim in (None, ()) else SumDim
     return op.apply(input, axes=axes, keepdim=keepdim, dtype=_sum_dtype(input, dtype))
@@ -112,9 +118,16 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     if dtype is None and input._data.dtype.kind not in 'fc':
         raise RuntimeError('mean(): could not infer output dtype. Input dtype must be either a floating point or '
                            f'complex dtype. Got: {_type_word(input)}')
+    if dtype is not None and not _dtype.to_dtype(dtype).is_floating_point:
+        raise RuntimeError('mean(): could not infer output dtype. Optional dtype must be either a floating point or '
+                           f'complex dtype. Got: {_SCALAR.get(_dtype.to_dtype(dtype).np.name)}')
     axes = _axes(dim, input._data.ndim)
     op = Mean if axes is None and not keepdim and dim in (None, ()) else MeanDim
     return op.apply(input, axes=axes, keepdim=keepdim, dtype=None if dtype is None else _dtype.to_dtype(dtype).np)
+
+
+_SCALAR = {'int64': 'Long', 'int32': 'Int', 'bool': 'Bool', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte',
+           'float32': 'Float', 'float64': 'Double', 'float16': 'Half'}
 
 
 def _type_word(t):
@@ -131,8 +144,9 @@ class Norm(Op):
         xp = _device.xp_of(a)
         ctx.p, ctx.axes, ctx.keepdim, ctx.shape = p, axes, keepdim, a.shape
         absa = xp.abs(a)
-        if p == float('inf'):
-            out = absa.max(axis=axes, keepdims=keepdim)
+        if p in (float('inf'), float('-inf')):
+            # max/min have no identity: the callers reject empty reductions first (as PyTorch)
+            out = absa.max(axis=axes, keepdims=keepdim) if p > 0 else absa.min(axis=axes, keepdims=keepdim)
         elif p == 2:
             out = xp.sqrt((a * a).sum(axis=axes, keepdims=keepdim))
         elif p == 1:
@@ -140,7 +154,8 @@ class Norm(Op):
         elif p == 0:
             out = (a != 0).sum(axis=axes, keepdims=keepdim).astype(a.dtype)
         else:
-            out = (absa ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
+            with _errstate(xp):
+                out = (absa ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
         out = xp.asarray(out, dtype=a.dtype)
         ctx.save_for_backward(a, out)
         return out
@@ -160,22 +175,42 @@ class Norm(Op):
             return g * sign(a)
         if p == 0:
             return g * 0
-        if p == float('inf'):
+        if p in (float('inf'), float('-inf')):
             mask = (a.abs() == n)
             count = mask.sum(dim=ctx.axes, keepdim=True) if ctx.axes is not None else mask.sum()
-            return g * sign(a) * mask / count
+            # a nan norm matches no element: PyTorch's gradient is 0 there, not 0/0
+            return g * sign(a) * mask / where(count == 0, count * 0 + 1, count)
         safe = where(n == 0, n * 0 + 1, n)
         grad = g * sign(a) * a.abs() ** (p - 1) / safe ** (p - 1)
         return where(n == 0, grad * 0, grad)
 
 
 def norm(input, p='fro', dim=None, keepdim=False, dtype=None):
+    if p == 'fro' and dim is not None and not isinstance(dim, int) and len(dim) > 2:
+        raise RuntimeError(f'linalg.matrix_norm: dim must be a 2-tuple. Got {" ".join(str(d) for d in dim)}')
     if p in ('fro', None):
         p = 2
+    if p == 'nuc':
+        dims = tuple(range(input._data.ndim)) if dim is None else (dim,) if isinstance(dim, int) else tuple(dim)
+        if len(dims) != 2:
+            raise RuntimeError(f'linalg.matrix_norm: dim must be a 2-tuple. Got {" ".join(str(d) for d in dims)}')
+        raise NotImplementedError('framework: the nuclear norm (p=\'nuc\') is not implemented')
     if not isinstance(input, Tensor) or input._data.dtype.kind not in 'fc':
         raise RuntimeError('linalg.vector_norm: Expected a floating point or complex tensor as input. Got '
                            + _type_word(input))
-    return Norm.apply(input, p=float(p), axes=_axes(dim, input._data.ndim), keepdim=keepdim)
+    p = float(p)
+    axes = _axes(dim, input._data.ndim)
+    if abs(p) == float('inf') and input._data.size == 0:
+        which = 'inf' if p > 0 else '-inf'
+        shape = input._data.shape
+        if axes is None:
+            raise RuntimeError(f'linalg.vector_norm cannot compute the {which} norm on an empty tensor because the '
+                               'operation does not have an identity')
+        empty = [d for d in axes if shape[d] == 0]
+        if empty:
+            raise RuntimeError(f'linalg.vector_norm cannot compute the {which} norm on the dimension {empty[0]}'
+                               'because this dimension is empty and the operation does not have an identity')
+    return Norm.apply(input, p=p, axes=axes, keepdim=keepdim)
 
 
 # ---------------------------------------------------------------- max, min, amax, amin, argmax, argmin
@@ -212,7 +247,10 @@ class Amax(Op):
     """amax/amin and full max()/min(): the gradient is shared evenly by the tied extremes."""
 
     @staticmethod
-    def forward(ctx, a, axes=None, keepdim=False, is_max=True):
+    def forward(ctx, a, axes=None, keepdim=False, is_max=True, nan_shared=False):
+        # max()/min() share a nan extreme among the nan elements (PyTorch's evenly_distribute_backward);
+        # amax/amin compare with ==, so a nan extreme gives nan gradients, as PyTorch's do
+        ctx.nan_extreme_shared = nan_shared
         out = a.max(axis=axes, keepdims=keepdim) if is_max else a.min(axis=axes, keepdims=keepdim)
         out = _device.as_array(out)
         ctx.save_for_backward(a, out)
@@ -222,7 +260,11 @@ class Amax(Op):
     @staticmethod
     def backward(ctx, g):
         a, out = ctx.saved_tensors
-        hit = a._data == _unreduce_array(out._data, ctx.shape, ctx.axes, ctx.keepdim)
+        xp = _device.xp_of(a._data)
+        ext = _unreduce_array(out._data, ctx.shape, ctx.axes, ctx.keepdim)
+        hit = a._data == ext
+        if ctx.nan_extreme_shared and a._data.dtype.kind == 'f':
+            hit = hit | (xp.isnan(a._data) & xp.isnan(ext))
         count = hit.sum(axis=ctx.axes, keepdims=True)
         w = _wrap((hit / count).astype(g._data.dtype, copy=False))
         return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * w
@@ -255,10 +297,14 @@ def _unreduce_array(x, shape, axes, keepdim):
 
 
 def _empty_check(input, name, axes):
+    """max/min have no identity: an empty reduced dim is an error (IndexError when dims were named)."""
     if input._data.size == 0:
-        raise RuntimeError(f'{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the '
-                           'reduction dim with the \'dim\' argument.' if axes is None else
-                           f'{name}(): Expected reduction dim {axes[0]} to have non-zero size.')
+        if axes is None:
+            raise RuntimeError(f'{name}(): Expected reduction dim to be specified for input.numel() == 0. Specify '
+                               'the reduction dim with the \'dim\' argument.')
+        empty = [d for d in axes if input._data.shape[d] == 0]
+        if empty:
+            raise IndexError(f'{name}(): Expected reduction dim {empty[0]} to have non-zero size.')
 
 
 def amax(input, dim=(), keepdim=False):
@@ -314,7 +360,7 @@ def _extreme(input, dim, keepdim, other, is_max):
         if keepdim:
             raise TypeError(f'{name}() received an invalid combination of arguments - got (keepdim=bool)')
         _empty_check(input, name, None)
-        return (MaxAll if is_max else MinAll).apply(input, axes=None, keepdim=False, is_max=is_max)
+        return (MaxAll if is_max else MinAll).apply(input, axes=None, keepdim=False, is_max=is_max, nan_shared=True)
     if not isinstance(dim, int):
         raise TypeError(f'{name}(): argument \'dim\' must be int, not {type(dim).__name__}')
     nd = input._data.ndim
@@ -326,12 +372,28 @@ def _extreme(input, dim, keepdim, other, is_max):
     return getattr(return_types, name)(vals, idx)
 
 
-def max(input, dim=None, keepdim=False, *, other=None, out=None):
-    return _extreme(input, dim, keepdim, other, True)
+class _AllDims:
+    """The default of max/min/prod's dim: PyTorch's binding refuses an explicit dim=None."""
+
+    def __repr__(self):
+        return 'all dims'
 
 
-def min(input, dim=None, keepdim=False, *, other=None, out=None):
-    return _extreme(input, dim, keepdim, other, False)
+_ALL = _AllDims()
+
+
+def _dim_or_all(name, dim):
+    if dim is None:
+        raise TypeError(f'{name}() received an invalid combination of arguments - got (Tensor, dim=NoneType)')
+    return None if dim is _ALL else dim
+
+
+def max(input, dim=_ALL, keepdim=False, *, other=None, out=None):
+    return _extreme(input, _dim_or_all('max', dim), keepdim, other, True)
+
+
+def min(input, dim=_ALL, keepdim=False, *, other=None, out=None):
+    return _extreme(input, _dim_or_all('min', dim), keepdim, other, False)
 
 
 def _arg(input, dim, keepdim, is_max):
@@ -339,9 +401,16 @@ def _arg(input, dim, keepdim, is_max):
     a = input._data
     xp = _device.xp_of(a)
     f = xp.argmax if is_max else xp.argmin
+    name = 'argmax' if is_max else 'argmin'
+    if a.dtype.kind == 'b':
+        raise RuntimeError(f'{name}(): does not support bool input')
+    if dim is not None:
+        axes = _axes(dim, a.ndim)
+        if axes is not None and a.shape[axes[0]] == 0:
+            raise IndexError(f'{name}(): Expected reduction dim {axes[0]} to have non-zero size.')
     if dim is None:
         if a.size == 0:
-            raise RuntimeError(f'{"argmax" if is_max else "argmin"}(): Expected reduction dim to be specified '
+            raise IndexError(f'{"argmax" if is_max else "argmin"}(): Expected reduction dim to be specified '
                                'for input.numel() == 0.')
         r = xp.asarray(f(a.reshape(-1)))
         if keepdim:
@@ -382,8 +451,20 @@ class Var(Op):
     @staticmethod
     def backward(ctx, g):
         a, = ctx.saved_tensors
-        centered = a - a.mean(dim=ctx.axes, keepdim=True)
-        return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) * centered * (2.0 / _b.max(ctx.denom, 0))
+        return _var_backward(_unreduce(g, ctx.shape, ctx.axes, ctx.keepdim), a, ctx)
+
+
+def _var_backward(g, a, ctx):
+    """PyTorch's var_backward, with `g` already brought back to the input's shape."""
+    if ctx.denom > 0:
+        return (2.0 / ctx.denom) * g * (a - a.mean(dim=ctx.axes, keepdim=True))
+    if ctx.axes is None or not ctx.shape:
+        # n <= correction over the whole tensor: inf * 0 = nan where a equals its mean, else inf; PyTorch
+        # writes it as a where() on a constant, so it has no second derivative
+        from .unary import where
+        d = a.detach()
+        return g * where(d == d.mean(), float('nan'), float('inf'))
+    return float('inf') * g * (a - a.mean(dim=ctx.axes, keepdim=True))
 
 
 class Std(Op):
@@ -400,10 +481,11 @@ class Std(Op):
 
     @staticmethod
     def backward(ctx, g):
+        from .unary import where
         a, out = ctx.saved_tensors
-        centered = a - a.mean(dim=ctx.axes, keepdim=True)
-        scale = _unreduce(g / (out * _b.max(ctx.denom, 0)), ctx.shape, ctx.axes, ctx.keepdim)
-        return scale * centered
+        # PyTorch's std_backward: var's gradient of g / (2 std), masked to 0 where the std is 0 (all equal)
+        scale = where(out == 0, out * 0, g / (out * 2))
+        return _var_backward(_unreduce(scale, ctx.shape, ctx.axes, ctx.keepdim), a, ctx)
 
 
 def _prod(xs):
@@ -433,14 +515,20 @@ class _errstate:
 
 
 def _var_args(name, input, dim, unbiased, keepdim, correction):
-    if input._data.dtype.kind not in 'fc':
-        raise RuntimeError('std and var only support floating point and complex dtypes')
     if isinstance(dim, bool):                   # var(input, unbiased)
         dim, unbiased = None, dim
+    if unbiased is not None and not isinstance(unbiased, bool):
+        raise TypeError(f'{name}() received an invalid combination of arguments - got (Tensor, unbiased='
+                        f'{type(unbiased).__name__}), but expected one of:\n'
+                        ' * (Tensor input, tuple of ints dim, bool unbiased = True, bool keepdim = False)\n'
+                        ' * (Tensor input, tuple of ints dim = None, *, Number correction = None, bool keepdim = '
+                        'False)\n')
+    if correction is not None and unbiased is not None:
+        raise TypeError(f'{name}() received an invalid combination of arguments - got both unbiased and correction')
+    if input._data.dtype.kind not in 'fc':
+        raise RuntimeError('std and var only support floating point and complex dtypes')
     if correction is None:
         correction = 0 if unbiased is False else 1
-    elif unbiased is not None:
-        raise RuntimeError(f'{name}(): cannot specify both unbiased and correction')
     return _axes(dim, input._data.ndim), correction
 
 
@@ -477,6 +565,8 @@ class Prod(Op):
         from ..autograd.grad_mode import state
         a, out = ctx.saved_tensors
         x = a._data
+        if x.ndim == 0:                         # the product of one number is the number itself
+            return g
         g = _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim)
         if not (x == 0).any():
             return g * _unreduce(out, ctx.shape, ctx.axes, ctx.keepdim) / a
@@ -499,7 +589,17 @@ class ProdDim(Prod):
     node_name = 'ProdBackward1'
 
 
-def prod(input, dim=None, keepdim=False, *, dtype=None):
+def prod(input, dim=_ALL, keepdim=False, *, dtype=None):
+    if dim is None:
+        raise TypeError("prod(): argument 'dim' must be int, not NoneType")
+    if dim is _ALL:
+        dim = None
+    else:
+        _axes(int(dim), input._data.ndim)
+    if dtype is not None and input._rg and not _dtype.to_dtype(dtype).is_floating_point:
+        from ..autograd.grad_mode import state
+        if state.enabled:
+            raise RuntimeError(f'Autograd not support dtype: {_SCALAR.get(_dtype.to_dtype(dtype).np.name)}')
     axes = None if dim is None else _axes(int(dim), input._data.ndim)
     op = Prod if dim is None else ProdDim
     if axes is None and dim is not None:        # a 0-d tensor
@@ -530,7 +630,9 @@ class Logsumexp(Op):
                                                                                     ctx.keepdim))
 
 
-def logsumexp(input, dim=None, keepdim=False):
+def logsumexp(input, dim, keepdim=False):
+    if dim is None:
+        raise TypeError("logsumexp(): argument 'dim' (position 2) must be tuple of ints, not NoneType")
     if input._data.dtype.kind not in 'fc':
         input = input.to(_dtype.get_default_dtype())
     return Logsumexp.apply(input, axes=_axes(dim, input._data.ndim), keepdim=keepdim)
@@ -551,7 +653,53 @@ class Cumsum(Op):
 
 def cumsum(input, dim, *, dtype=None):
     from .shape import _wrap_dim
+    if dtype is not None and input._rg and not _dtype.to_dtype(dtype).is_floating_point:
+        from ..autograd.grad_mode import state
+        if state.enabled:
+            raise RuntimeError(f'Autograd not support dtype: {_SCALAR.get(_dtype.to_dtype(dtype).np.name)}')
     return Cumsum.apply(input, dim=_wrap_dim(dim, _b.max(input._data.ndim, 1)), dtype=_sum_dtype(input, dtype))
+
+
+class Cumprod(Op):
+    """Cumulative product. The gradient of out_j = prod_{k<=j} x_k for x_i is sum_{j>=i} g_j prod_{k<=j, k!=i} x_k:
+    without zeros that is reverse_cumsum(g * out) / x; with a zero in x (where that divides 0 by 0) it is
+    computed exactly, from the cumulative products of x with x_i replaced by 1 (an n x n table per row)."""
+
+    @staticmethod
+    def forward(ctx, a, dim=0, dtype=None):
+        ctx.dim = dim
+        out = _device.as_array(a.cumprod(axis=dim, dtype=dtype)) if a.ndim else a.astype(dtype or a.dtype)
+        ctx.save_for_backward(a, out)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        from .unary import where
+        from .._tensor import wrap
+        a, out = ctx.saved_tensors
+        if g._data.ndim == 0:
+            return g
+        d = ctx.dim
+        xp = _device.xp_of(a._data)
+        # the zero test would wait for the GPU: there the exact form always runs (as costly in memory as n^2)
+        if xp is np and not (a._data == 0).any():
+            return (g * out).flip(d).cumsum(d).flip(d) / a
+        x = a.movedim(d, -1)
+        n = x._data.shape[-1]
+        xu = x.unsqueeze(-2)
+        others = where(wrap(xp.eye(n, dtype=bool)), xu * 0 + 1, xu)           # row i: x with x_i := 1
+        upper = wrap(xp.triu(xp.ones((n, n), dtype=a._data.dtype)))               # j >= i
+        grad = (cumprod(others, -1) * upper * g.movedim(d, -1).unsqueeze(-2)).sum(-1)
+        return grad.movedim(-1, d)
+
+
+def cumprod(input, dim, *, dtype=None):
+    from .shape import _wrap_dim
+    if dtype is not None and input._rg and not _dtype.to_dtype(dtype).is_floating_point:
+        from ..autograd.grad_mode import state
+        if state.enabled:
+            raise RuntimeError(f'Autograd not support dtype: {_SCALAR.get(_dtype.to_dtype(dtype).np.name)}')
+    return Cumprod.apply(input, dim=_wrap_dim(dim, _b.max(input._data.ndim, 1)), dtype=_sum_dtype(input, dtype))
 
 
 # ---------------------------------------------------------------- softmax, log_softmax
@@ -615,10 +763,10 @@ class LogSoftmax(Op):
 
 
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
-    input = _softmax_input(input, dtype)
-    return Softmax.apply(input, dim=_softmax_dim(input, dim, 'softmax'))
+    from .loss import softmax as f             # one implementation (empty inputs, dtype checks) for both names
+    return f(input, dim, dtype=dtype)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
-    input = _softmax_input(input, dtype)
-    return LogSoftmax.apply(input, dim=_softmax_dim(input, dim, 'log_softmax'))
+    from .loss import log_softmax as f
+    return f(input, dim, dtype=dtype)

@@ -179,7 +179,11 @@ def squeeze(input, dim=None):
         return as_view(SqueezeAll.apply(input, dims=tuple(i for i, s in enumerate(shp) if s == 1)), input)
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     nd = max(len(shp), 1)
-    dims = tuple(d for d in (_wrap_dim(d, nd) for d in dims) if len(shp) and shp[d] == 1)
+    wrapped = [_wrap_dim(d, nd) for d in dims]
+    if len(set(wrapped)) != len(wrapped):
+        raise RuntimeError(f'dim {next(d for d in wrapped if wrapped.count(d) > 1)} appears multiple times in the '
+                           'list of dims')
+    dims = tuple(d for d in wrapped if len(shp) and shp[d] == 1)
     return as_view(Squeeze.apply(input, dims=dims), input)
 
 
@@ -233,10 +237,26 @@ class Permute(Op):
             inv[d] = i
         if not _grad_state.enabled:
             return wrap(g._data.transpose(inv))
-        return permute(g, *inv)
+        return permute(g, tuple(inv))
+
+
+def strict_reshape(input, shape):
+    """torch.reshape(input, shape): the function takes the shape as one sequence (the method takes either)."""
+    if not isinstance(shape, (tuple, list)):
+        raise TypeError(f"reshape(): argument 'shape' (position 2) must be tuple of ints, not {type(shape).__name__}")
+    return reshape(input, shape)
+
+
+def strict_permute(input, dims):
+    """torch.permute(input, dims): the function takes the dims as one sequence (the method takes either)."""
+    if not isinstance(dims, (tuple, list)):
+        raise TypeError(f"permute(): argument 'dims' (position 2) must be tuple of ints, not {type(dims).__name__}")
+    return permute(input, dims)
 
 
 def permute(input, *dims):
+    if not dims:
+        raise TypeError('permute() missing 1 required positional arguments: "dims"')
     dims = _shape_arg(dims)
     nd = input._data.ndim
     if len(dims) != nd:
@@ -333,15 +353,19 @@ def _dtype_name(t):
 
 class Cat(Op):
     @staticmethod
-    def forward(ctx, *arrays, dim=0):
-        ctx.sizes, ctx.dim = [a.shape[dim] for a in arrays], dim
+    def forward(ctx, *arrays, dim=0, skip=()):
+        # `skip`: legacy empty tensors (shape (0,)) that take no part but are inputs, so requires_grad flows
+        ctx.sizes, ctx.dim, ctx.skip = [None if i in skip else a.shape[dim] for i, a in enumerate(arrays)], dim, skip
         from .. import _device
-        return _device.xp_of(arrays[0]).concatenate(arrays, axis=dim)
+        return _device.xp_of(arrays[0]).concatenate([a for i, a in enumerate(arrays) if i not in skip], axis=dim)
 
     @staticmethod
     def backward(ctx, g):
         out, start = [], 0
         for n in ctx.sizes:
+            if n is None:
+                out.append(g.new_zeros((0,)))
+                continue
             idx = (slice(None),) * ctx.dim + (slice(start, start + n),)
             out.append(g[idx])
             start += n
@@ -376,8 +400,11 @@ def cat(tensors, dim=0):
     for i, t in enumerate(tensors):
         if t._data.ndim == 0:
             raise RuntimeError(f'zero-dimensional tensor (at position {i}) cannot be concatenated')
-    tensors = [t for t in _same_dtype(tensors) if not (t._data.ndim == 1 and t._data.shape[0] == 0)] or \
-        _same_dtype(tensors)[:1]
+    everything = _same_dtype(tensors)
+    skip = tuple(i for i, t in enumerate(everything) if t._data.ndim == 1 and t._data.shape[0] == 0)
+    if len(skip) == len(everything):              # only legacy empty tensors: PyTorch checks no dim
+        return Cat.apply(*everything[:1], dim=0)
+    tensors = [t for i, t in enumerate(everything) if i not in skip]
     nd = tensors[0]._data.ndim
     d = _wrap_dim(dim, nd)
     ref = tensors[0]._data.shape
@@ -389,6 +416,8 @@ def cat(tensors, dim=0):
             if k != d and s[k] != ref[k]:
                 raise RuntimeError(f'Sizes of tensors must match except in dimension {d}. Expected size {ref[k]} but '
                                    f'got size {s[k]} for tensor number {i} in the list.')
+    if skip and any(everything[i]._rg for i in skip):
+        return Cat.apply(*everything, dim=d, skip=skip)
     return Cat.apply(*tensors, dim=d)
 
 
@@ -397,11 +426,12 @@ def stack(tensors, dim=0):
         raise RuntimeError('stack expects a non-empty TensorList')
     tensors = _same_dtype(tensors)
     ref = tensors[0]._data.shape
+    d = _wrap_dim(dim, len(ref) + 1)
     for i, t in enumerate(tensors[1:], 1):
         if t._data.shape != ref:
             raise RuntimeError(f'stack expects each tensor to be equal size, but got {list(ref)} at entry 0 and '
                                f'{list(t._data.shape)} at entry {i}')
-    return Stack.apply(*tensors, dim=_wrap_dim(dim, len(ref) + 1))
+    return Stack.apply(*tensors, dim=d)
 
 
 concat = concatenate = cat
@@ -564,6 +594,9 @@ class Flip(Op):
 def flip(input, *dims):
     dims = _shape_arg(dims)
     nd = max(input._data.ndim, 1)
+    wrapped = [_wrap_dim(d, nd) for d in dims]
+    if len(set(wrapped)) != len(wrapped):
+        raise RuntimeError(f'dim {wrapped[0]} appears multiple times in the list of dims')
     return Flip.apply(input, dims=tuple(_wrap_dim(d, nd) for d in dims) if input._data.ndim else ())
 
 
@@ -595,6 +628,11 @@ def movedim(input, source, destination):
                            f'the same number of dims as destination ({list(dst)} dims)')
     src = [_wrap_dim(s, max(nd, 1)) for s in src]
     dst = [_wrap_dim(s, max(nd, 1)) for s in dst]
+    for name, ds in (('source', src), ('destination', dst)):
+        if len(set(ds)) != len(ds):
+            raise RuntimeError(f'movedim: repeated dim in `{name}` ({ds})')
+    if not nd:
+        return input
     order = [i for i in range(nd) if i not in src]
     perm = [None] * nd
     for s, t in zip(src, dst):
@@ -661,11 +699,18 @@ class Triu(Tril):
     pass
 
 
+def _tri_check(input, name):
+    if input._data.ndim < 2:
+        raise RuntimeError(f'{name}: input tensor must have at least 2 dimensions')
+
+
 def tril(input, diagonal=0):
+    _tri_check(input, 'tril')
     return Tril.apply(input, k=diagonal, upper=False)
 
 
 def triu(input, diagonal=0):
+    _tri_check(input, 'triu')
     return Triu.apply(input, k=diagonal, upper=True)
 
 
@@ -687,8 +732,22 @@ def broadcast_to(input, size):
 
 def broadcast_tensors(*tensors):
     import numpy as np
-    shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    from .promotion import shapes_error
+    try:
+        shape = np.broadcast_shapes(*(t._data.shape for t in tensors))
+    except ValueError:
+        raise shapes_error(*(t._data for t in tensors)) from None
     return tuple(expand(t, shape) for t in tensors)
+
+
+def sum_to_size(input, *size):
+    """Tensor.sum_to_size: PyTorch's error names the sizes the other way round (an expand check)."""
+    size = _shape_arg(size)
+    shp = input._data.shape
+    lead = len(shp) - len(size)
+    if lead < 0 or any(s != 1 and s != shp[i + lead] for i, s in enumerate(size)):
+        raise RuntimeError(f'size {{{list(size)}}} is not expandable to size {{{list(shp)}}}.')
+    return sum_to(input, size)
 
 
 def ravel(input):
@@ -696,9 +755,9 @@ def ravel(input):
 
 
 def hstack(tensors):
-    tensors = list(tensors)
-    return cat(tensors, 0 if tensors[0]._data.ndim == 1 else 1)
+    tensors = [t if t._data.ndim else reshape(t, 1) for t in tensors]     # atleast_1d, as PyTorch
+    return cat(tensors, 0 if tensors and tensors[0]._data.ndim == 1 else 1)
 
 
 def vstack(tensors):
-    return cat([t if t._data.ndim > 1 else reshape(t, 1, -1) for t in tensors], 0)
+    return cat([t if t._data.ndim > 1 else reshape(t, 1, t._data.size) for t in tensors], 0)

@@ -21,6 +21,22 @@ def _xp(a):
     return _device.xp_of(a)
 
 
+_TYPE_WORDS = {'int64': 'Long', 'int32': 'Int', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool',
+               'float32': 'Float', 'float64': 'Double', 'float16': 'Half'}
+
+
+def not_implemented_for(input, kernel, kinds='biu'):
+    """PyTorch's refusal of a dtype its kernel has no loop for: NotImplementedError naming the kernel."""
+    dt = input._data.dtype
+    if dt.kind in kinds:
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{_TYPE_WORDS.get(dt.name, dt.name)}\'')
+
+
+def _zeros_like(g):
+    """A constant zero gradient: PyTorch's zeros_like(grad), not grad * 0 (which is nan where grad is inf)."""
+    return wrap(_xp(g._data).zeros_like(g._data))
+
+
 def _float_input(x):
     """Unary math on an integer tensor gives the default float dtype, as in PyTorch."""
     if isinstance(x, Tensor) and x._data.dtype.kind not in 'fc':
@@ -123,11 +139,12 @@ class Relu(Op):
 
     @staticmethod
     def backward(ctx, g):
+        # `not (out <= 0)`: a nan passes the gradient, as PyTorch's threshold_backward
         if not _grad_state.enabled:
             o, = ctx.saved_arrays()
-            return grad_of(g._data * (o > _zero(o)))
+            return grad_of(g._data * ~(o <= _zero(o)))
         o = ctx.saved_tensors[0]._data
-        return g * wrap((o > _zero(o)).astype(o.dtype))
+        return g * wrap((~(o <= _zero(o))).astype(o.dtype))
 
 
 class Sqrt(Op):
@@ -155,11 +172,17 @@ class Abs(Op):
 class Sign(Op):
     @staticmethod
     def forward(ctx, a):
-        return _xp(a).sign(a)
+        xp = _xp(a)
+        if a.dtype.kind == 'b':                 # a bool tensor is its own sign
+            return a.copy()
+        out = xp.sign(a)
+        if a.dtype.kind == 'f':                 # PyTorch: sign(nan) is 0
+            out = xp.where(xp.isnan(a), xp.zeros((), a.dtype), out)
+        return out
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0
+        return _zeros_like(g)
 
 
 class Where(Op):
@@ -173,7 +196,7 @@ class Where(Op):
 
     @staticmethod
     def backward(ctx, g):
-        zero = g * 0
+        zero = _zeros_like(g)
         c = wrap(ctx.cond)
         need_c, need_a, need_b = ctx.needs_input_grad
         return None, (where(c, g, zero) if need_a else None), (where(c, zero, g) if need_b else None)
@@ -204,6 +227,8 @@ def sigmoid(input):
 
 
 def relu(input):
+    if input._data.dtype.kind == 'b':
+        raise RuntimeError('Boolean inputs not supported for relu')
     return Relu.apply(input)
 
 
@@ -212,6 +237,7 @@ def sqrt(input):
 
 
 def abs(input):
+    not_implemented_for(input, 'abs_cpu', 'b')
     return Abs.apply(input)
 
 
@@ -326,7 +352,7 @@ class _Rounding(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return g * 0
+        return _zeros_like(g)
 
 
 def _rounding(fname, node):
@@ -336,6 +362,7 @@ def _rounding(fname, node):
 
     def f(input):
         if input._data.dtype.kind != 'f':
+            not_implemented_for(input, f'{fname}_vml_cpu', 'b')
             return input.clone()
         return cls.apply(input)
     f.__name__ = fname
@@ -354,13 +381,17 @@ class Round(_Rounding):
         return _xp(a).round(a, decimals)
 
 
-def round(input, *, decimals=0):
+def round(input, *, decimals=None):
+    # an explicit decimals= (even 0) selects PyTorch's round.decimals kernel, which has no integer loop
     if input._data.dtype.kind != 'f':
+        not_implemented_for(input, 'round_vml_cpu' if decimals is None else 'round_cpu',
+                            'b' if decimals is None else 'biu')
         return input.clone()
-    return Round.apply(input, decimals=decimals)
+    return Round.apply(input, decimals=decimals or 0)
 
 
 def frac(input):
+    not_implemented_for(input, 'frac_cpu')
     return input - trunc(input)
 
 
@@ -382,7 +413,23 @@ class Softplus(Op):
         return g * (lin + (1 - lin) * sigmoid(z))
 
 
+class LogSigmoid(Op):
+    """log(sigmoid(x)) = -(log1p(exp(-|x|)) + max(-x, 0)); the gradient sigmoid(-x), also at x = 0."""
+
+    @staticmethod
+    def forward(ctx, a):
+        xp = _xp(a)
+        ctx.save_for_backward(a)
+        return (-(xp.log1p(xp.exp(-xp.abs(a))) + xp.maximum(-a, 0))).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * sigmoid(-a)
+
+
 def softplus(input, beta=1.0, threshold=20.0):
+    not_implemented_for(input, 'softplus_cpu')
     return Softplus.apply(input, beta=beta, threshold=threshold)
 
 
@@ -420,6 +467,9 @@ def atan(input):
 
 def square(input):
     from .arithmetic import pow
+    if input._data.dtype.kind == 'b':
+        from .. import _dtype
+        input = input.to(_dtype.int64)          # PyTorch: square of bool is int64
     return pow(input, 2)
 
 
@@ -469,29 +519,38 @@ class ClampTensor(Op):
         xp = _xp(a)
         ctx.save_for_backward(a, lo, hi)
         out = a
-        if lo is not None:
-            out = xp.maximum(out, lo)
-        if hi is not None:
-            out = xp.minimum(out, hi)
+        try:
+            if lo is not None:
+                out = xp.maximum(out, lo)
+            if hi is not None:
+                out = xp.minimum(out, hi)
+        except ValueError:
+            raise shapes_error(*(v for v in (a, lo, hi) if v is not None)) from None
         return out if out is not a else a.copy()
 
     @staticmethod
     def backward(ctx, g):
+        # PyTorch's rule, including crossed bounds (min > max: the result is max, which takes the gradient)
         a, lo, hi = ctx.saved_tensors
         x = a._data
-        keep = True
+        xp = _xp(x)
         ga = glo = ghi = None
         need_a, need_lo, need_hi = ctx.needs_input_grad
-        if lo is not None:
-            keep = x >= lo._data
-            if need_lo:
-                glo = g * _mask(x < lo._data, g._data)
-        if hi is not None:
-            keep = keep & (x <= hi._data)
-            if need_hi:
-                ghi = g * _mask(x > hi._data, g._data)
+        lo_d = None if lo is None else lo._data
+        hi_d = None if hi is None else hi._data
         if need_a:
-            ga = g * _mask(_xp(x).asarray(keep), g._data)
+            keep = xp.ones(x.shape, bool)
+            if lo_d is not None:
+                keep = keep & (x >= lo_d)
+            if hi_d is not None:
+                keep = keep & (x <= hi_d)
+            ga = g * _mask(xp.asarray(keep), g._data)
+        if need_lo:
+            take = (x < lo_d) if hi_d is None else (x < lo_d) & (lo_d < hi_d)
+            glo = g * _mask(xp.asarray(take), g._data)
+        if need_hi:
+            take = (x > hi_d) if lo_d is None else (x > hi_d) | (lo_d > hi_d)
+            ghi = g * _mask(xp.asarray(take), g._data)
         return ga, glo, ghi
 
 
@@ -507,6 +566,15 @@ def clamp(input, min=None, max=None):
     lo, hi = _bound(min), _bound(max)
     if lo is None and hi is None:
         raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
+    if isinstance(lo, Tensor) != isinstance(hi, Tensor) and lo is not None and hi is not None:
+        # PyTorch's binding reads a 0-d tensor that needs no gradient as a Number
+        lo, hi = (v.item() if isinstance(v, Tensor) and v._data.ndim == 0 and not v._rg else v for v in (lo, hi))
+    if (isinstance(lo, Tensor) or isinstance(hi, Tensor)) and not all(isinstance(v, Tensor) or v is None
+                                                                          for v in (lo, hi)):
+        got = ', '.join(['Tensor'] + [type(v).__name__ if not isinstance(v, Tensor) else 'Tensor' for v in (lo, hi)])
+        raise TypeError(f'clamp() received an invalid combination of arguments - got ({got}), but expected one of:\n'
+                        ' * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n'
+                        ' * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n')
     if isinstance(lo, Tensor) or isinstance(hi, Tensor):
         from .. import _dtype
         target = _dtype.result_type(*(x for x in (input, lo, hi) if x is not None))
@@ -514,10 +582,17 @@ def clamp(input, min=None, max=None):
                 for x in (input, lo, hi)]
         cast = [None if x is None else (x if x._data.dtype == target.np else x.to(target)) for x in cast]
         return ClampTensor.apply(*cast)
-    if input._data.dtype.kind != 'f' and (isinstance(lo, float) or isinstance(hi, float)):
+    kind = input._data.dtype.kind
+    if kind != 'f' and (isinstance(lo, float) or isinstance(hi, float)):
         from .. import _dtype
         input = input.to(_dtype.get_default_dtype())
+    elif kind == 'b' and any(v.__class__ is int for v in (lo, hi)):
+        from .. import _dtype
+        input = input.to(_dtype.int64)          # bool with an int bound: PyTorch's result type is int64
     op = Clamp if lo is not None and hi is not None else ClampMin if lo is not None else ClampMax
+    if input._data.dtype.kind == 'b':
+        not_implemented_for(input, {Clamp: 'clamp_scalar_cpu', ClampMin: 'clamp_min_scalar_cpu',
+                                    ClampMax: 'clamp_max_scalar_cpu'}[op], 'b')
     return op.apply(input, lo=lo, hi=hi)
 
 
@@ -563,64 +638,178 @@ class Minimum(Op):
 
 
 def _select_grads(ctx, g, a, b, is_max):
-    """PyTorch's rule: the larger (smaller) input takes the gradient; ties split it in halves."""
+    """PyTorch's rule: the larger (smaller) input takes the gradient, ties split it in halves, and where
+    either is nan both take it (no comparison holds)."""
     x = a._data if isinstance(a, Tensor) else a
     y = b._data if isinstance(b, Tensor) else b
     ga = gb = None
     w = _xp(g._data)
-    tie = w.asarray(x == y)
-    win = w.asarray(x > y if is_max else x < y)
+    dt = g._data.dtype
+    share = w.where(w.asarray(x == y), dt.type(0.5), dt.type(1))
     need_a, need_b = ctx.needs_input_grad
-    half = tie.astype(g._data.dtype) * 0.5
     if need_a:
-        ga = g * wrap(win.astype(g._data.dtype) + half)
+        ga = g * wrap((share * ~w.asarray(x < y if is_max else x > y)).astype(dt, copy=False))
     if need_b:
-        gb = g * wrap((~(win | tie)).astype(g._data.dtype) + half)
+        gb = g * wrap((share * ~w.asarray(x > y if is_max else x < y)).astype(dt, copy=False))
     return ga, gb
 
 
+def _binary_tensors(name, input, other):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"{name}(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    return operands(input, other)
+
+
 def maximum(input, other):
-    return Maximum.apply(*operands(input, other))
+    return Maximum.apply(*_binary_tensors('maximum', input, other))
 
 
 def minimum(input, other):
-    return Minimum.apply(*operands(input, other))
+    return Minimum.apply(*_binary_tensors('minimum', input, other))
 
 
-fmax, fmin = maximum, minimum
+class Fmax(Op):
+    """fmax/fmin: the non-nan operand wins; the gradient goes to the winner (self on ties)."""
+
+    @staticmethod
+    def forward(ctx, a, b, is_max=True):
+        ctx.save_for_backward(a, b)
+        ctx.is_max = is_max
+        try:
+            return (_xp(a).fmax if is_max else _xp(a).fmin)(a, b)
+        except ValueError:
+            raise shapes_error(a, b) from None
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        x, y = a._data, b._data
+        xp = _xp(x)
+        first = xp.asarray(((x >= y) if ctx.is_max else (x <= y)) | xp.isnan(y))
+        need_a, need_b = ctx.needs_input_grad
+        return (g * _mask(first, g._data) if need_a else None), (g * _mask(~first, g._data) if need_b else None)
+
+
+class Fmin(Fmax):
+    pass
+
+
+def fmax(input, other):
+    return Fmax.apply(*_binary_tensors('fmax', input, other), is_max=True)
+
+
+def fmin(input, other):
+    return Fmin.apply(*_binary_tensors('fmin', input, other), is_max=False)
+
+
+_ZERO_DIVISION = 'ZeroDivisionError'
+
+
+def _int_divisor_check(xb, xa=None):
+    """Integer division by zero raises in PyTorch (its kernels check; NumPy returns 0), when there is work."""
+    if xa is not None and getattr(xa, 'size', 1) == 0 or getattr(xb, 'size', 1) == 0:
+        return
+    if (xb == 0).any() if hasattr(xb, 'any') else xb == 0:
+        raise RuntimeError(_ZERO_DIVISION)
+
+
+def _floor_div_arrays(xa, xb):
+    """PyTorch's div_floor: integers floor; floats by fmod, so that e.g. 1 // 0.1 is 9 and inf // 2 is nan."""
+    xp = _xp(xa if hasattr(xa, 'dtype') else xb)
+    if not (getattr(xa, 'dtype', None) is not None and xa.dtype.kind == 'f'
+            or getattr(xb, 'dtype', None) is not None and xb.dtype.kind == 'f' or isinstance(xb, float)):
+        _int_divisor_check(xb, xa)
+        return xp.asarray(xp.floor_divide(xa, xb))
+    with np.errstate(divide='ignore', invalid='ignore'):
+        mod = xp.fmod(xa, xb)
+        div = (xa - mod) / xb
+        div = xp.where((mod != 0) & ((xb < 0) != (mod < 0)), div - 1, div)
+        fl = xp.floor(div)
+        fl = xp.where(div - fl > 0.5, fl + 1, fl)
+        fl = xp.where(div == 0, xp.copysign(xp.zeros_like(fl), xa / xb), fl)
+        return xp.asarray(xp.where(xb == 0, xa / xb, fl)).astype(div.dtype, copy=False)
+
+
+class DivRounding(Op):
+    """div(..., rounding_mode='floor'/'trunc'): piecewise constant, so a zero gradient flows."""
+    node_name = 'DivBackward3'
+
+    @staticmethod
+    def forward(ctx, a, b, mode='floor'):
+        try:
+            xp = _xp(a if hasattr(a, 'dtype') else b)
+            np.broadcast_shapes(getattr(a, 'shape', ()), getattr(b, 'shape', ()))
+        except ValueError:
+            raise shapes_error(a, b) from None
+        if mode == 'floor':
+            return _floor_div_arrays(a, b)
+        x = a if hasattr(a, 'dtype') else b
+        if x.dtype.kind == 'b':
+            raise NotImplementedError('"div_trunc_cpu" not implemented for \'Bool\'')
+        if x.dtype.kind != 'f':
+            _int_divisor_check(b, a)
+            b = int(b) if b.__class__ is bool else b
+            q = xp.floor_divide(xp.abs(a), xp.abs(b)) * xp.sign(a) * xp.sign(b)
+            return xp.asarray(q).astype(x.dtype, copy=False)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            return xp.asarray(xp.trunc(a / b)).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        return _zeros_like(g), _zeros_like(g)
+
+
+class FloorDivide(DivRounding):
+    """floor_divide (and `//`): PyTorch defines no derivative for it, and says so in backward."""
+    node_name = 'FloorDivideBackward0'
+
+    @staticmethod
+    def backward(ctx, g):
+        raise RuntimeError('derivative for aten::floor_divide is not implemented')
+
+
+def _no_bool(a, b, kernel):
+    try:                                        # shapes are checked before dtypes, as PyTorch
+        np.broadcast_shapes(getattr(getattr(a, '_data', a), 'shape', ()), getattr(getattr(b, '_data', b), 'shape', ()))
+    except ValueError:
+        raise shapes_error(getattr(a, '_data', a), getattr(b, '_data', b)) from None
+    x = a if isinstance(a, Tensor) else b
+    if isinstance(x, Tensor) and x._data.dtype.kind == 'b':
+        not_implemented_for(x, kernel, 'b')
 
 
 def floor_divide_rounding(input, other, rounding_mode):
-    """div(..., rounding_mode='floor'/'trunc'): piecewise constant, so no gradient flows."""
-    from .arithmetic import div
     if rounding_mode not in ('floor', 'trunc'):
-        raise ValueError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
-                         f"'{rounding_mode}'")
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
     a, b = operands(input, other)
-    if isinstance(a, Tensor) and a._data.dtype.kind != 'f' and (not isinstance(b, Tensor) or b._data.dtype.kind != 'f'):
-        xa = a._data
-        xb = b._data if isinstance(b, Tensor) else b
-        xp = _xp(xa)
-        if rounding_mode == 'floor':
-            return wrap(xp.asarray(xp.floor_divide(xa, xb)))
-        q = xp.floor_divide(xp.abs(xa), xp.abs(xb)) * xp.sign(xa) * xp.sign(xb)
-        return wrap(xp.asarray(q).astype(xa.dtype, copy=False))
-    q = div(a, b)
-    return floor(q) if rounding_mode == 'floor' else trunc(q)
+    _no_bool(a, b, 'div_floor_cpu' if rounding_mode == 'floor' else 'div_trunc_cpu')
+    return DivRounding.apply(a, b, mode=rounding_mode)
 
 
 def floor_divide(input, other):
-    return floor_divide_rounding(input, other, 'floor')
+    a, b = operands(input, other)
+    _no_bool(a, b, 'div_floor_cpu')
+    return FloorDivide.apply(a, b, mode='floor')
 
 
 class Remainder(Op):
     @staticmethod
     def forward(ctx, a, b):
         ctx.save_for_backward(a, b)
+        xp = _xp(a if hasattr(a, 'dtype') else b)
+        x = a if hasattr(a, 'dtype') else b
         try:
-            return _xp(a if hasattr(a, 'dtype') else b).remainder(a, b)
+            np.broadcast_shapes(getattr(a, 'shape', ()), getattr(b, 'shape', ()))
         except ValueError:
             raise shapes_error(a, b) from None
+        if x.dtype.kind != 'f' and not isinstance(b, float) and not isinstance(a, float):
+            _int_divisor_check(b, a)
+            return xp.asarray(xp.remainder(a, b))
+        with np.errstate(divide='ignore', invalid='ignore'):     # PyTorch's: fmod, moved to the divisor's sign
+            mod = xp.fmod(a, b)
+            return xp.asarray(xp.where((mod != 0) & ((b < 0) != (mod < 0)), mod + b, mod)).astype(
+                mod.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -628,24 +817,75 @@ class Remainder(Op):
         need_a, need_b = ctx.needs_input_grad
         gb = None
         if need_b:
-            gb = -g * floor_divide(a.detach() if isinstance(a, Tensor) else a, b.detach())
+            gb = -g * floor_divide_rounding(a.detach() if isinstance(a, Tensor) else a, b.detach(), 'floor')
         return (g if need_a else None), gb
 
 
 def remainder(input, other):
-    return Remainder.apply(*operands(input, other))
+    a, b = operands(input, other)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError('remainder(): argument \'input\' must be Tensor')
+    _no_bool(a, b, 'remainder_cpu')
+    return Remainder.apply(a, b)
+
+
+class Fmod(Op):
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        x = a if hasattr(a, 'dtype') else b
+        xp = _xp(x)
+        try:
+            np.broadcast_shapes(getattr(a, 'shape', ()), getattr(b, 'shape', ()))
+        except ValueError:
+            raise shapes_error(a, b) from None
+        if x.dtype.kind != 'f':
+            _int_divisor_check(b, a)
+        with np.errstate(divide='ignore', invalid='ignore'):
+            return xp.asarray(xp.fmod(a, b))
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        gb = None
+        if need_b:
+            gb = -g * floor_divide_rounding(a.detach() if isinstance(a, Tensor) else a, b.detach(), 'trunc')
+        return (g if need_a else None), gb
 
 
 def fmod(input, other):
-    return _fmod(*operands(input, other))
-
-
-def _fmod(a, b):
-    from .arithmetic import div
-    if isinstance(a, Tensor) and a._data.dtype.kind != 'f':
-        xb = b._data if isinstance(b, Tensor) else b
-        return wrap(_xp(a._data).asarray(_xp(a._data).fmod(a._data, xb)))
-    return a - trunc(div(a.detach() if isinstance(a, Tensor) else a, b.detach() if isinstance(b, Tensor) else b)) * b
+    a, b = operands(input, other)
+    _no_bool(a, b, 'fmod_cpu')
+    return Fmod.apply(a, b)
 
 
 arctan = atan
+
+
+class Atan2(Op):
+    """atan2(y, x), the angle of (x, y): d/dy = x / (x^2 + y^2), d/dx = -y / (x^2 + y^2)."""
+
+    @staticmethod
+    def forward(ctx, a, b):
+        ctx.save_for_backward(a, b)
+        try:
+            return _xp(a).arctan2(a, b)
+        except ValueError:
+            raise shapes_error(a, b) from None
+
+    @staticmethod
+    def backward(ctx, g):
+        a, b = ctx.saved_tensors
+        need_a, need_b = ctx.needs_input_grad
+        r = g / (a * a + b * b)
+        return (r * b if need_a else None), (-r * a if need_b else None)
+
+
+def atan2(input, other):
+    if not isinstance(other, Tensor):
+        raise TypeError(f"atan2(): argument 'other' (position 2) must be Tensor, not {type(other).__name__}")
+    return Atan2.apply(*operands(input, other, true_divide=True))
+
+
+arctan2 = atan2

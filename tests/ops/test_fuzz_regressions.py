@@ -1,0 +1,194 @@
+"""Regression tests for the classes of difference the differential fuzzer found (issue 17), where a
+row of tests/ops/test_op_table.py cannot say it: gradients at degenerate points (one row, zero std,
+empty inputs, nan, crossed bounds, zeros in a cumulative product), and framework-only crashes.
+
+Each test states the expected numbers literally and checks them on framework and, when installed,
+on PyTorch (`libraries()`), so the literal is PyTorch's.
+"""
+import math
+
+import numpy as np
+import pytest
+
+import framework
+from framework.autograd import gradcheck, gradgradcheck
+
+from ..conftest import libraries, torch_or_skip
+
+NAN = float('nan')
+
+
+def _grad(T, fn, *values, dtype=None):
+    """The gradients of fn(*inputs).sum() for inputs made from `values`, as lists."""
+    xs = [T.tensor(v, dtype=dtype or T.float64, requires_grad=True) for v in values]
+    fn(T, *xs).sum().backward()
+    return [x.grad.tolist() for x in xs]
+
+
+def _same(got, want):
+    a, b = np.asarray(got, dtype=np.float64), np.asarray(want, dtype=np.float64)
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-12, atol=1e-12, equal_nan=True)
+
+
+def _check(fn, values, want, dtype=None):
+    for T in libraries():
+        got = _grad(T, fn, *values, dtype=dtype)
+        assert _same(got, want), f'{T.__name__}: {got} != {want}'
+
+
+def test_var_std_backward_of_one_row_is_nan_not_zero_division():
+    _check(lambda T, x: x.var(dim=0), [[[1.0, 2.0, 3.0]]], [[[NAN, NAN, NAN]]])
+    _check(lambda T, x: x.std(dim=0), [[[1.0, 2.0]]], [[[NAN, NAN]]])
+
+
+def test_std_backward_where_std_is_zero_is_zero():
+    _check(lambda T, x: x.std(), [[2.0, 2.0, 2.0]], [[0.0, 0.0, 0.0]])
+    _check(lambda T, x: x.std(dim=1, correction=0), [[[1.0, 1.0], [1.0, 3.0]]], [[[0.0, 0.0], [-0.5, 0.5]]])
+
+
+@pytest.mark.parametrize('loss', ['mse_loss', 'binary_cross_entropy', 'binary_cross_entropy_with_logits', 'l1_loss'])
+def test_losses_of_empty_tensors_backward(loss):
+    for T in libraries():
+        x = T.zeros(0, 3, dtype=T.float64, requires_grad=True)
+        out = getattr(T.nn.functional, loss)(x, T.zeros(0, 3, dtype=T.float64))
+        assert math.isnan(out.item())
+        out.backward()
+        assert tuple(x.grad.shape) == (0, 3)
+
+
+def test_cumprod_gradient_with_zeros_as_pytorch():
+    rows = [[1.5, 0.0, 2.0, -1.0], [0.0, 0.0, 3.0, 2.0], [2.0, -1.0, 0.5, 0.0]]
+    # e.g. row 0 along dim 1: d/dx1 (x0 + x0 x1 + x0 x1 x2 + x0 x1 x2 x3) = x0 + x0 x2 + x0 x2 x3 = 1.5 + 3 - 3
+    want = {0: [[1.0, 1.0, 5.5, 3.0], [4.5, 0.0, 3.0, -1.0], [0.0, 0.0, 6.0, -2.0]],
+            1: [[1.0, 1.5, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0], [-0.5, 3.0, -2.0, -1.0]]}
+    for dim, grads in want.items():
+        _check(lambda T, x: x.cumprod(dim), [rows], [grads])
+        x = framework.tensor(rows, dtype=framework.float64, requires_grad=True)
+        assert gradcheck(lambda t: framework.cumprod(t, dim), (x,))
+        assert gradgradcheck(lambda t: framework.cumprod(t, dim), (x,))
+
+
+def test_cumprod_gradient_with_zeros_against_torch_random():
+    torch = torch_or_skip()
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((3, 4, 5))
+    x[rng.random(x.shape) < 0.3] = 0.0
+    w = rng.standard_normal(x.shape)
+    for dim in range(3):
+        a = framework.tensor(x, requires_grad=True)
+        b = torch.tensor(x, requires_grad=True)
+        (framework.cumprod(a, dim) * framework.tensor(w)).sum().backward()
+        (torch.cumprod(b, dim) * torch.tensor(w)).sum().backward()
+        np.testing.assert_allclose(a.grad.numpy(), b.grad.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_cat_keeps_requires_grad_of_a_legacy_empty_input():
+    for T in libraries():
+        e = T.zeros(0, requires_grad=True)
+        y = T.cat([e, T.ones(2, 3)])
+        assert y.requires_grad and tuple(y.shape) == (2, 3)
+        y.sum().backward()
+        assert e.grad.tolist() == []
+
+
+def test_nan_gradients_as_pytorch_kernels():
+    # relu, hardtanh, elu pass the gradient at nan (no comparison holds); sign(nan) is 0, so l1's is 0
+    _check(lambda T, x: T.relu(x), [[NAN, -1.0, 2.0]], [[1.0, 0.0, 1.0]])
+    _check(lambda T, x: T.nn.functional.hardtanh(x), [[NAN, 0.5, 2.0]], [[1.0, 1.0, 0.0]])
+    _check(lambda T, x: T.nn.functional.elu(x), [[NAN, math.inf, 0.0]], [[1.0, 1.0, 1.0]])
+    _check(lambda T, x: T.nn.functional.l1_loss(x, T.zeros(2, dtype=T.float64), reduction='sum'), [[NAN, -3.0]],
+           [[0.0, -1.0]])
+    # max() sends the gradient to the nan element; maximum gives it to both operands where one is nan
+    _check(lambda T, x: x.max(), [[1.0, NAN, 3.0]], [[0.0, 1.0, 0.0]])
+    _check(lambda T, x, y: T.maximum(x, y), [[NAN, 1.0, 2.0], [0.0, 1.0, 1.0]], [[1.0, 0.5, 1.0], [1.0, 0.5, 0.0]])
+
+
+def test_logsigmoid_gradient_at_zero():
+    _check(lambda T, x: T.nn.functional.logsigmoid(x), [[0.0, -0.0, 2.0]], [[0.5, 0.5, 1 / (1 + math.exp(2.0))]])
+
+
+def test_huber_and_smooth_l1_gradients_stay_finite_for_infinite_differences():
+    _check(lambda T, x: T.nn.functional.huber_loss(x, T.zeros(2, dtype=T.float64), reduction='sum', delta=0.5),
+           [[-math.inf, 0.25]], [[-0.5, 0.25]])
+    _check(lambda T, x: T.nn.functional.smooth_l1_loss(x, T.zeros(2, dtype=T.float64), reduction='sum', beta=0.5),
+           [[math.inf, 0.25]], [[1.0, 0.5]])
+
+
+def test_clamp_with_tensor_bounds_gradients_include_crossed_bounds():
+    # x, min, max per element: inside; below; above; min > max (the result is max); x == min == max
+    x, lo, hi = [0.5, 0.0, 2.0, 1.0, 1.0], [0.0, 1.0, 0.0, 2.0, 1.0], [1.0, 2.0, 1.0, 0.0, 1.0]
+    _check(lambda T, a, b, c: T.clamp(a, b, c), [x, lo, hi],
+           [[1.0, 0.0, 0.0, 0.0, 1.0], [0.0, 1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 1.0, 0.0]])
+
+
+def test_nll_loss_gradient_when_every_target_is_ignored_is_zero():
+    for T in libraries():
+        x = T.tensor([[-1.0, -2.0], [-0.5, -3.0]], requires_grad=True)
+        out = T.nn.functional.nll_loss(x, T.tensor([0, 0]), ignore_index=0)
+        assert math.isnan(out.item())
+        out.backward()
+        assert x.grad.tolist() == [[0.0, 0.0], [0.0, 0.0]]
+
+
+def test_floor_divide_has_no_derivative_but_div_floor_is_zero():
+    for T in libraries():
+        x = T.tensor([3.5, -2.0], requires_grad=True)
+        with pytest.raises(RuntimeError, match='derivative for aten::floor_divide is not implemented'):
+            T.floor_divide(x, 2).sum().backward()
+        x.grad = None
+        x.div(2, rounding_mode='floor').sum().backward()
+        assert x.grad.tolist() == [0.0, 0.0]
+
+
+def test_div_in_place_with_rounding_mode_on_floats():
+    for T in libraries():
+        x = T.tensor([2.5, -2.5])
+        x.div_(T.tensor([1.0, 1.0]) * 2, rounding_mode='floor')
+        assert x.tolist() == [1.0, -2.0]
+        y = T.tensor([2.5, -2.5])
+        y.div_(2, rounding_mode='trunc')
+        assert y.tolist() == [1.0, -1.0]
+
+
+def test_gelu_is_float64_exact():
+    torch = torch_or_skip()
+    x = np.linspace(-6, 6, 101)
+    ours = framework.nn.functional.gelu(framework.tensor(x)).numpy()
+    theirs = torch.nn.functional.gelu(torch.tensor(x)).numpy()
+    np.testing.assert_allclose(ours, theirs, rtol=1e-13, atol=1e-15)
+
+
+def test_linear_with_empty_batch_backward():
+    for T in libraries():
+        x = T.zeros(0, 2, 0, requires_grad=True)
+        w = T.zeros(3, 0, requires_grad=True)
+        y = T.nn.functional.linear(x, w)
+        assert tuple(y.shape) == (0, 2, 3)
+        y.sum().backward()
+        assert tuple(x.grad.shape) == (0, 2, 0) and tuple(w.grad.shape) == (3, 0)
+
+
+def test_zero_dim_log_softmax_with_dtype_backward():
+    for T in libraries():
+        x = T.tensor(0.7, requires_grad=True)
+        T.nn.functional.log_softmax(x, dim=-1, dtype=T.float64).backward()
+        assert x.grad.tolist() == 0.0
+
+
+def test_bce_with_logits_gradient_comes_back_in_the_input_dtype():
+    for T in libraries():
+        x = T.zeros(2, requires_grad=True)
+        out = T.nn.functional.binary_cross_entropy_with_logits(x, T.tensor([0.0, 1.0], dtype=T.float64))
+        assert out.dtype == T.float64
+        out.backward()
+        assert x.grad.dtype == T.float32 and x.grad.tolist() == [0.25, -0.25]
+
+
+@pytest.mark.parametrize('call', [lambda T: T.ones(2).max(dim=None), lambda T: T.min(T.ones(2), dim=None),
+                                  lambda T: T.logsumexp(T.ones(2), None), lambda T: T.prod(T.ones(2), dim=None)],
+                         ids=['max', 'min', 'logsumexp', 'prod'])
+def test_an_explicit_dim_none_is_refused_where_pytorch_refuses_it(call):
+    for T in libraries():
+        with pytest.raises(TypeError):
+            call(T)
+    assert framework.ones(2, 3).max().item() == 1.0 and framework.ones(2).prod().item() == 1.0   # no dim: all dims
