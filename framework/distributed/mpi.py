@@ -178,9 +178,12 @@ class MPIGroup(ProcessGroup):
         return '; '.join(culprits) if culprits else 'every rank joined it, but it did not finish'
 
     def abort(self, code):
-        # MPI_Abort ends every process of the job; if it cannot, leave at least this one
-        threading.Timer(10.0, os._exit, (code,)).start()
-        self.MPI.COMM_WORLD.Abort(code)
+        # MPI_Abort asks the launcher to end every process of the job; it can return while another
+        # thread is inside MPI, so this process then leaves by itself (mpiexec ends the rest)
+        try:
+            self.MPI.COMM_WORLD.Abort(code)
+        finally:
+            os._exit(code)
 
     def close(self):
         self._thread.close()

@@ -8,4 +8,4 @@ from .dropout import Dropout
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, NLLLoss,
                    CrossEntropyLoss)
-from . import functional, init, utils
+from . import functional, init, utils, parallel

@@ -1,0 +1,50 @@
+"""framework.distributed and DistributedDataParallel through real `mpiexec -n 2` runs.
+
+One launch runs every correctness check (scripts/ddp_checks.py), so the suite pays MPI's start-up
+once; each test below asserts on its own line of that run's output.
+"""
+import re
+import time
+
+import pytest
+
+from .helpers import run_mpi, script
+
+CHECKS = ['collectives', 'construction', 'equivalence', 'no_sync', 'find_unused_parameters', 'unused_error',
+          'shape_check', 'done']
+
+
+@pytest.fixture(scope='module')
+def checks():
+    r = run_mpi([script('ddp_checks.py')], timeout=120)
+    return r
+
+
+@pytest.mark.parametrize('name', CHECKS)
+def test_ddp_checks_on_two_ranks(checks, name):
+    passed = set(re.findall(r'OK (\w+) rank=(\d)', checks.stdout))
+    assert {(name, '0'), (name, '1')} <= passed, checks.stdout[-3000:] + checks.stderr[-3000:]
+
+
+def test_ddp_checks_exit_zero(checks):
+    assert checks.returncode == 0, checks.stderr[-3000:]
+
+
+@pytest.mark.parametrize('mode', ['hang', 'raise', 'kill'])
+def test_a_failed_rank_ends_the_job_within_the_timeout(tmp_path, mode):
+    timeout = 3.0
+    start = time.monotonic()
+    r = run_mpi([script('fault.py'), mode, timeout, tmp_path], timeout=60)
+    took = time.monotonic() - start
+    out = r.stdout + r.stderr
+    assert r.returncode != 0, out
+    assert 'finished without noticing' not in out
+    assert took < 30, took                       # start-up + the timeout + the verdict, not forever
+    if mode == 'hang':
+        assert re.search(r'\[rank 0\] framework\.distributed: all_reduce \(collective #\d+\) did not complete within '
+                         r'3 s: rank 1 has not joined it', out), out
+    elif mode == 'raise':
+        assert 'RuntimeError: a failure on rank 1' in out
+        assert '[rank 1] framework.distributed: rank 1 failed with RuntimeError; aborting all 2 ranks.' in out
+    # rank 0's last checkpoint is whole (an abort may leave a .tmp beside it, never a half-written file)
+    assert (tmp_path / 'step.txt').read_text() in {f'{k}\n' for k in range(4)}
