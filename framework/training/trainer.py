@@ -52,6 +52,7 @@ class Run:
         self.progress = cfg['train']['progress'] if progress is None else progress
         self.out = out or sys.stdout
         self._stop = False
+        self.dist = None            # a training.distributed.Context under mpiexec
 
     # ------------------------------------------------------------------ building (all config errors)
     def build(self):
@@ -188,6 +189,8 @@ class Run:
         return arrays, meta
 
     def save(self, step, epoch, pos, perm, best, wall):
+        if self.dist is not None and self.dist.rank != 0:
+            return None
         arrays, meta = self.state_arrays(step, epoch, pos, perm, best, wall)
         return ckpt.save(self.run_dir, arrays, meta)
 
@@ -217,7 +220,10 @@ class Run:
         cfg, t = self.cfg, self.cfg['train']
         x_np, y_np = self.train_data.x, self.train_data.y
         n = len(x_np)
-        bs = min(t['batch_size'] or n, n)
+        dctx = self.dist
+        bs = min((dctx.global_batch(t['batch_size']) if dctx else t['batch_size']) or n, n)
+        if dctx:
+            dctx.check_batch(bs)
         full = bs >= n
         per_epoch = n // bs if t['drop_last'] else math.ceil(n / bs)
         total = t['steps'] if t['steps'] is not None else t['epochs'] * per_epoch
@@ -227,7 +233,7 @@ class Run:
         Y = fw.tensor(y_np, device=self.device)
 
         step, epoch, pos, perm, best, wall0 = 0, 0, 0, None, None, 0.0
-        log = MetricLog(self.run_dir, self._columns())
+        log = MetricLog(self.run_dir, self._columns(), write=dctx is None or dctx.rank == 0)
         if resume:
             meta, perm = self.restore()
             step, epoch, pos, best, wall0 = meta['step'], meta['epoch'], meta['pos'], meta['best'], meta['wall_time']
@@ -243,6 +249,12 @@ class Run:
         sched_step = sched is not None and (cfg['scheduler']['interval'] == 'step' or full)
         sched_epoch = sched is not None and not sched_step
         model, loss_fn, opt = self.model, self.loss_fn, self.optimizer
+        if dctx:
+            from ..nn.parallel import DistributedDataParallel
+            model = DistributedDataParallel(self.model)
+            loss_fn = dctx.scaled(loss_fn)
+            if full:
+                X, Y = dctx.part(X, Y, self._reduction())
         model.train()
 
         bar = _bar(total, step, self.name, self.progress)
@@ -301,7 +313,7 @@ class Run:
                         raise FloatingPointError(f"loss became {row['loss']} at step {step}")
                     best = row['loss'] if best is None or row['loss'] < best else best
                 if print_every and step % print_every == 0:
-                    _write(f'{step - 1} {loss.item()}', bar, self.out)
+                    _write(f'{step - 1} {self._loss_value(loss)}', bar, self.out)
                 if ck_every and step % ck_every == 0 and step < end:
                     self.save(step, epoch, pos, perm, best, wall0 + time.perf_counter() - t0)
         finally:
@@ -318,14 +330,25 @@ class Run:
             metrics={k: v for k, v in final.items() if k not in ('step', 'epoch')},
             wall_time=wall, steps_per_sec=(step - (meta['step'] if resume else 0)) / run_wall if run_wall else 0.0,
             num_params=count_parameters(model), interrupted=interrupted, stopped_by_signal=self._stop,
-            polynomial=polynomial(model, self.info))
+            polynomial=polynomial(self.model, self.info), world_size=dctx.world if dctx else 1,
+            backend=dctx.backend if dctx else None)
 
     def _batches(self, X, Y, perm, bs, per_epoch):
         fw = _fw()
         if perm is not None:
             idx = fw.tensor(perm, device=self.device)
             X, Y = X[idx], Y[idx]
+        if self.dist:
+            red = self._reduction()
+            self.dist.factors.clear()        # keyed by id: the last epoch's batches are gone
+            return [self.dist.part(X[i * bs:(i + 1) * bs], Y[i * bs:(i + 1) * bs], red) for i in range(per_epoch)]
         return [(X[i * bs:(i + 1) * bs], Y[i * bs:(i + 1) * bs]) for i in range(per_epoch)]
+
+    def _reduction(self):
+        return self.cfg['loss'].get('reduction', 'mean')
+
+    def _loss_value(self, loss):
+        return self.dist.global_loss(loss) if self.dist else loss.item()
 
     # ------------------------------------------------------------------ metrics
     def _columns(self):
@@ -337,7 +360,7 @@ class Run:
         return cols
 
     def _log_row(self, step, epoch, loss):
-        row = {'step': step, 'epoch': epoch, 'loss': loss.item(), 'lr': self.optimizer.param_groups[0]['lr']}
+        row = {'step': step, 'epoch': epoch, 'loss': self._loss_value(loss), 'lr': self.optimizer.param_groups[0]['lr']}
         metrics = self.cfg['train']['metrics']
         if self.val_data is None and not metrics:
             return row
@@ -406,11 +429,14 @@ def metric(name, out, y, loss_name):
 class MetricLog:
     """metrics.csv in the run directory: one row per log step, flushed as written."""
 
-    def __init__(self, run_dir, columns):
+    def __init__(self, run_dir, columns, write=True):
         self.path = os.path.join(run_dir, 'metrics.csv')
         self.columns, self.rows = columns, []
+        self.enabled = write         # False on ranks other than 0: they keep the rows, rank 0 the file
 
     def start(self):
+        if not self.enabled:
+            return
         with open(self.path, 'w', encoding='utf-8') as f:
             f.write(','.join(self.columns) + '\n')
 
@@ -418,6 +444,8 @@ class MetricLog:
         """On resume: keep the rows up to the checkpoint's step, drop what came after it."""
         self.rows = [r for r in read_metrics(self.path) if r['step'] <= step] if os.path.exists(self.path) else []
         self.start()
+        if not self.enabled:
+            return
         with open(self.path, 'a', encoding='utf-8') as f:
             for r in self.rows:
                 f.write(self._line(r))
@@ -427,6 +455,8 @@ class MetricLog:
 
     def write(self, row):
         self.rows.append(row)
+        if not self.enabled:
+            return
         with open(self.path, 'a', encoding='utf-8') as f:
             f.write(self._line(row))
 
