@@ -25,7 +25,7 @@ def test_unshuffled_indices_are_torchs(n, k, drop_last):
     total = -(-n // k) * k if not drop_last or n % k == 0 else (n - n % k)
     order = (list(range(n)) * (total // n + 1))[:total]
     assert ours == [order[r::k] for r in range(k)]
-    torch = pytest.importorskip('torch')
+    pytest.importorskip('torch')
     from torch.utils.data.distributed import DistributedSampler as TorchSampler
     assert ours == _all_ranks(n, k, drop_last, cls=TorchSampler)
     assert [len(DistributedSampler(range(n), k, r, drop_last=drop_last)) for r in range(k)] == \
@@ -43,7 +43,7 @@ def test_shuffled_partition_has_torchs_counts(n, k, drop_last, seed, epoch):
         assert all(c == 1 for c in counts.values())                     # a partition of a subset
     else:
         assert set(counts) == set(range(n))                             # everything, a few twice
-    torch = pytest.importorskip('torch')
+    pytest.importorskip('torch')
     from torch.utils.data.distributed import DistributedSampler as TorchSampler
     ref = _all_ranks(n, k, drop_last, True, seed, epoch, cls=TorchSampler)
     assert [len(p) for p in ours] == [len(p) for p in ref]
