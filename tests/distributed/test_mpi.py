@@ -48,3 +48,15 @@ def test_a_failed_rank_ends_the_job_within_the_timeout(tmp_path, mode):
         assert '[rank 1] framework.distributed: rank 1 failed with RuntimeError; aborting all 2 ranks.' in out
     # rank 0's last checkpoint is whole (an abort may leave a .tmp beside it, never a half-written file)
     assert (tmp_path / 'step.txt').read_text() in {f'{k}\n' for k in range(4)}
+
+
+@pytest.fixture(scope='module')
+def nccl_checks():
+    return run_mpi([script('nccl_checks.py')], timeout=120)
+
+
+@pytest.mark.parametrize('name', ['bootstrap', 'collectives', 'ddp', 'done'])
+def test_nccl_backend_call_sequence_on_fake_cupy(nccl_checks, name):
+    passed = set(re.findall(r'OK (\w+) rank=(\d)', nccl_checks.stdout))
+    assert {(name, '0'), (name, '1')} <= passed, nccl_checks.stdout[-3000:] + nccl_checks.stderr[-3000:]
+    assert nccl_checks.returncode == 0
