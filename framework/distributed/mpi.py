@@ -8,6 +8,7 @@ Besides the communicator for collectives, a second one carries status queries: a
 every rank answers "which collective did you last start?", so a rank whose collective timed out can
 name the rank that never joined it.
 """
+import atexit
 import os
 import threading
 import time
@@ -75,6 +76,8 @@ class MPIGroup(ProcessGroup):
                                            name=f'framework.distributed status rank {self.rank}')
         self._responder.start()
         self._previous_hook = install_excepthook(self) if self.size > 1 else None
+        # registered after mpi4py's MPI_Finalize hook, so it runs before it: no thread may call MPI after
+        atexit.register(self._stop_threads)
 
     # ---- collectives: each returns the function the communication thread will run
     def collective(self, name, tensors, op=None, root=0):
@@ -185,10 +188,15 @@ class MPIGroup(ProcessGroup):
         finally:
             os._exit(code)
 
+    def _stop_threads(self):
+        if not self._closing:
+            self._thread.close()
+            self._closing = True
+            self._responder.join(5.0)
+
     def close(self):
-        self._thread.close()
-        self._closing = True
-        self._responder.join(5.0)
+        self._stop_threads()
+        atexit.unregister(self._stop_threads)
         if self._previous_hook is not None:
             import sys
             sys.excepthook = self._previous_hook

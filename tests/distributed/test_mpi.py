@@ -38,7 +38,7 @@ def test_a_failed_rank_ends_the_job_within_the_timeout(tmp_path, mode):
     took = time.monotonic() - start
     out = r.stdout + r.stderr
     assert r.returncode != 0, out
-    assert 'finished without noticing' not in out
+    assert 'rank 0 finished' not in out
     assert took < 30, took                       # start-up + the timeout + the verdict, not forever
     if mode == 'hang':
         assert re.search(r'\[rank 0\] framework\.distributed: all_reduce \(collective #\d+\) did not complete within '
@@ -60,3 +60,10 @@ def test_nccl_backend_call_sequence_on_fake_cupy(nccl_checks, name):
     passed = set(re.findall(r'OK (\w+) rank=(\d)', nccl_checks.stdout))
     assert {(name, '0'), (name, '1')} <= passed, nccl_checks.stdout[-3000:] + nccl_checks.stderr[-3000:]
     assert nccl_checks.returncode == 0
+
+
+def test_exit_without_destroy_process_group_is_clean(tmp_path):
+    r = run_mpi([script('fault.py'), 'none', 30, tmp_path], timeout=60)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert 'rank 0 finished' in r.stdout and 'rank 1 finished' in r.stdout
+    assert (tmp_path / 'step.txt').read_text() == '4\n'

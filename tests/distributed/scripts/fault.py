@@ -1,5 +1,7 @@
-"""Run under `mpiexec -n 2 fault.py MODE TIMEOUT CKPT_DIR`: rank 1 fails in MODE after a few steps;
-rank 0 keeps writing a checkpoint each step. The job must end, non-zero, well within the timeout."""
+"""Run under `mpiexec -n 2 fault.py MODE TIMEOUT CKPT_DIR`: rank 1 fails in MODE (hang, raise, kill)
+after a few steps; rank 0 keeps writing a checkpoint each step. The job must end, non-zero, well within
+the timeout. MODE none: 5 steps and a normal exit without destroy_process_group (the threads must be
+stopped before MPI_Finalize)."""
 import os
 import signal
 import sys
@@ -17,7 +19,7 @@ rank = dist.get_rank()
 torch.manual_seed(0)
 model = DDP(nn.Sequential(nn.Linear(4, 8), nn.ReLU(), nn.Linear(8, 1)))
 opt = torch.optim.SGD(model.parameters(), lr=0.01)
-for step in range(1000):
+for step in range(5 if mode == 'none' else 1000):
     if rank == 1 and step == 3:
         print(f'rank 1 fails: {mode}', flush=True)
         if mode == 'kill':
@@ -31,4 +33,4 @@ for step in range(1000):
     opt.step()
     if rank == 0:
         atomic_write(os.path.join(ckpt, 'step.txt'), lambda f: f.write(f'{step}\n'.encode()))
-print(f'rank {rank} finished without noticing the failure', flush=True)
+print(f'rank {rank} finished', flush=True)
