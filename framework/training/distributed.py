@@ -108,6 +108,12 @@ class Context:
         self.dist.all_reduce(t, op=self.dist.ReduceOp.AVG)
         return t.item()
 
+    def any(self, flag):
+        """True on every rank when it is True on some rank."""
+        t = _fw().tensor([int(flag)])
+        self.dist.all_reduce(t, op=self.dist.ReduceOp.MAX)
+        return bool(t.item())
+
     def broadcast(self, obj):
         box = [obj]
         self.dist.broadcast_object_list(box, src=0)

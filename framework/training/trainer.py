@@ -52,6 +52,7 @@ class Run:
         self.progress = cfg['train']['progress'] if progress is None else progress
         self.out = out or sys.stdout
         self._stop = False
+        self._stop_asked = False    # Ctrl-C seen by this rank; the ranks agree on stopping (see fit)
         self.dist = None            # a training.distributed.Context under mpiexec
 
     # ------------------------------------------------------------------ building (all config errors)
@@ -303,6 +304,9 @@ class Run:
                         if sched_epoch:
                             sched.step()
                 bar.update(step - start)
+                if dctx is not None:
+                    # every rank must stop after the same step, or the others wait in a collective
+                    self._stop = dctx.any(self._stop_asked)
                 if loss is None:
                     continue
                 if (step % log_every == 0 or step == total) and step > (history[-1]['step'] if history else 0):
@@ -388,9 +392,12 @@ class Run:
             return
 
         def handler(signum, frame):
-            if self._stop:  # a second Ctrl-C: stop at once
+            if self._stop or self._stop_asked:  # a second Ctrl-C: stop at once
                 raise KeyboardInterrupt
-            self._stop = True
+            if self.dist is not None:
+                self._stop_asked = True
+            else:
+                self._stop = True
         self._old_handler = signal.signal(signal.SIGINT, handler)
 
     def _restore_sigint(self):

@@ -97,3 +97,26 @@ def test_nccl_on_cpu_device_is_a_config_error(tmp_path, backend):
 def _run_expect_fail(tmp_path, *overrides):
     return run_mpi([os.path.join(ROOT, 'train.py'), '--config', MLP, f'output.dir={tmp_path}', *overrides], n=2,
                    cwd=tmp_path)
+
+
+def test_ctrl_c_stops_every_rank_after_the_same_step(tmp_path):
+    import signal
+    import time
+    from .helpers import mpiexec
+    env = dict(os.environ, PYTHONPATH=str(ROOT), OMP_NUM_THREADS='1', OPENBLAS_NUM_THREADS='1')
+    p = subprocess.Popen([mpiexec(), '-n', '2', sys.executable, os.path.join(ROOT, 'train.py'), '--config', MLP,
+                          '--no-progress', f'output.dir={tmp_path}', 'output.name=sig', 'train.epochs=100000',
+                          'train.log_every=30', 'distributed.timeout=60', 'output.plot=false'],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
+    metrics = tmp_path / 'sig' / 'metrics.csv'
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and (not metrics.exists() or len(metrics.read_text().splitlines()) < 3):
+        time.sleep(0.2)
+    p.send_signal(signal.SIGINT)                 # mpiexec hands Ctrl-C to every rank
+    out, err = p.communicate(timeout=40)         # well before the 60 s collective timeout
+    assert p.returncode == 130, out + err
+    import re
+    from framework.training import checkpoint
+    saved = int(re.search(r'interrupted: checkpoint saved at step (\d+)', err).group(1))
+    _, meta = checkpoint.load(str(tmp_path / 'sig'))
+    assert meta['step'] == saved > 0
