@@ -58,6 +58,12 @@ assert flat.tolist() == [0.0, 0.0, 1.0, -1.0]
 objs = [{'rank': rank}]
 dist.broadcast_object_list(objs, src=1)
 assert objs == [{'rank': 1}]
+h = torch.tensor([0.5, 1.5], dtype=torch.float16) * (rank + 1)      # no MPI type: reduced through float32
+dist.all_reduce(h)
+assert h.dtype == torch.float16 and h.tolist() == [1.5, 4.5]
+m = torch.tensor([rank == 0, False])
+dist.all_reduce(m, op=dist.ReduceOp.MAX)
+assert m.dtype == torch.bool and m.tolist() == [True, False]
 dist.barrier()
 ok('collectives')
 
@@ -93,6 +99,12 @@ for p, q in zip(ref.parameters(), model.parameters()):
     dist.broadcast(p.detach(), src=0)
     assert np.array_equal(p.detach().numpy(), q.detach().numpy())
 assert list(ddp.state_dict()) == ['module.' + k for k in model.state_dict()]
+# buffers follow rank 0 at every forward too (broadcast_buffers=True), as BatchNorm's statistics would
+with torch.no_grad():
+    model.seen.fill_(float(rank + 5))
+with torch.enable_grad():
+    ddp(X[:1])
+assert model.seen.tolist() == [5.0, 5.0]
 ok('construction')
 
 opt = torch.optim.SGD(ddp.parameters(), lr=0.1, momentum=0.9)
@@ -187,6 +199,24 @@ except RuntimeError as e:
 else:
     raise AssertionError('no error for different models')
 ok('shape_check')
+
+# ---- DistributedSampler: rank and world size from the group; the ranks' shares partition the padded set
+from framework.utils.data.distributed import DistributedSampler  # noqa: E402
+
+for n, drop_last, shuffle in ((11, False, False), (11, True, True), (10, False, True)):
+    sampler = DistributedSampler(range(n), shuffle=shuffle, drop_last=drop_last, seed=4)
+    sampler.set_epoch(2)
+    shares = []
+    dist.all_gather_object(shares, list(sampler))
+    assert shares[rank] == list(sampler) and len(shares[0]) == len(shares[1]) == len(sampler)
+    everything = sorted(shares[0] + shares[1])
+    if drop_last:
+        assert len(set(everything)) == len(everything) == 2 * (n // 2)
+    else:
+        assert set(everything) == set(range(n)) and len(everything) == 2 * -(-n // 2)
+    if not shuffle:
+        assert shares == [list(range(0, 11, 2)), list(range(1, 11, 2)) + [0]]
+ok('sampler')
 
 dist.destroy_process_group()
 assert not dist.is_initialized()
