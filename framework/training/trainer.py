@@ -239,6 +239,8 @@ class Run:
             meta, perm = self.restore()
             step, epoch, pos, best, wall0 = meta['step'], meta['epoch'], meta['pos'], meta['best'], meta['wall_time']
             log.truncate(step)
+            if dctx is not None:        # rank 0 rewrote the file: its rows decide when the ranks log
+                log.rows = dctx.broadcast(log.rows)
         else:
             log.start()
         history = log.rows
@@ -449,10 +451,10 @@ class MetricLog:
 
     def truncate(self, step):
         """On resume: keep the rows up to the checkpoint's step, drop what came after it."""
+        if not self.enabled:         # rank 0 may be rewriting the file: its rows come by broadcast
+            return
         self.rows = [r for r in read_metrics(self.path) if r['step'] <= step] if os.path.exists(self.path) else []
         self.start()
-        if not self.enabled:
-            return
         with open(self.path, 'a', encoding='utf-8') as f:
             for r in self.rows:
                 f.write(self._line(r))
