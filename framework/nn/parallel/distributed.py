@@ -11,6 +11,9 @@ How the gradients travel, as in PyTorch's Reducer:
   the same on every rank, as MPI needs.
 - A callback queued on the autograd engine runs when backward has finished: it waits for the
   buckets and copies the averaged values back into each `.grad`.
+
+`gradient_as_bucket_view` and `static_graph` are accepted for PyTorch's signature; gradients are always
+copied (PyTorch's default), which gives the same values.
 """
 import contextlib
 import weakref
