@@ -54,7 +54,10 @@ class Context:
                 raise DistributedUnavailable("distributed.backend 'nccl' needs CuPy with NCCL on a GPU: "
                                              'pip install -e ".[cuda]" nvidia-nccl-cu12')
         if not dist.is_initialized():
-            dist.init_process_group(backend, timeout=d['timeout'])
+            try:
+                dist.init_process_group(backend, timeout=d['timeout'])
+            except RuntimeError as e:        # e.g. WORLD_SIZE set by torchrun, but no mpiexec
+                raise DistributedUnavailable(str(e)) from None
             self.owns_group = True
         else:
             self.owns_group = False

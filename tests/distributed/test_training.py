@@ -120,3 +120,15 @@ def test_ctrl_c_stops_every_rank_after_the_same_step(tmp_path):
     saved = int(re.search(r'interrupted: checkpoint saved at step (\d+)', err).group(1))
     _, meta = checkpoint.load(str(tmp_path / 'sig'))
     assert meta['step'] == saved > 0
+
+
+def test_torchrun_style_launch_without_mpiexec_is_one_line_and_exit_2(tmp_path):
+    pytest.importorskip('mpi4py')
+    env = dict(os.environ, WORLD_SIZE='2', RANK='0', LOCAL_RANK='0', PYTHONPATH=str(ROOT))
+    for k in ('PMI_SIZE', 'PMI_RANK', 'OMPI_COMM_WORLD_SIZE'):
+        env.pop(k, None)
+    r = subprocess.run([sys.executable, os.path.join(ROOT, 'train.py'), '--config', MLP, f'output.dir={tmp_path}'],
+                       capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    assert r.returncode == 2, r.stderr
+    assert r.stderr == ('train.py: error: world_size is 2 but MPI sees one process: framework.distributed starts its '
+                        'processes with mpiexec, e.g. `mpiexec -n 2 python ...`\n')
