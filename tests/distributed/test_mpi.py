@@ -30,7 +30,7 @@ def test_ddp_checks_exit_zero(checks):
     assert checks.returncode == 0, checks.stderr[-3000:]
 
 
-@pytest.mark.parametrize('mode', ['hang', 'raise', 'kill'])
+@pytest.mark.parametrize('mode', ['hang', 'stop', 'raise', 'kill'])
 def test_a_failed_rank_ends_the_job_within_the_timeout(tmp_path, mode):
     timeout = 3.0
     start = time.monotonic()
@@ -43,6 +43,9 @@ def test_a_failed_rank_ends_the_job_within_the_timeout(tmp_path, mode):
     if mode == 'hang':
         assert re.search(r'\[rank 0\] framework\.distributed: all_reduce \(collective #\d+\) did not complete within '
                          r'3 s: rank 1 has not joined it', out), out
+    elif mode == 'stop':
+        assert re.search(r'\[rank 0\] framework\.distributed: all_reduce \(collective #\d+\) did not complete within '
+                         r'3 s: rank 1 (did not answer \(it died or is stuck\)|has not joined it)', out), out
     elif mode == 'raise':
         assert 'RuntimeError: a failure on rank 1' in out
         assert '[rank 1] framework.distributed: rank 1 failed with RuntimeError; aborting all 2 ranks.' in out

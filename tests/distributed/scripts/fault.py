@@ -1,4 +1,4 @@
-"""Run under `mpiexec -n 2 fault.py MODE TIMEOUT CKPT_DIR`: rank 1 fails in MODE (hang, raise, kill)
+"""Run under `mpiexec -n 2 fault.py MODE TIMEOUT CKPT_DIR`: rank 1 fails in MODE (hang, stop, raise, kill)
 after a few steps; rank 0 keeps writing a checkpoint each step. The job must end, non-zero, well within
 the timeout. MODE none: 5 steps and a normal exit without destroy_process_group (the threads must be
 stopped before MPI_Finalize)."""
@@ -26,6 +26,8 @@ for step in range(5 if mode == 'none' else 1000):
             os.kill(os.getpid(), signal.SIGKILL)
         elif mode == 'hang':
             time.sleep(600)
+        elif mode == 'stop':                     # frozen: not even its status thread answers
+            os.kill(os.getpid(), signal.SIGSTOP)
         elif mode == 'raise':
             raise RuntimeError('a failure on rank 1')
     opt.zero_grad()
