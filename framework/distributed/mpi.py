@@ -10,6 +10,7 @@ name the rank that never joined it.
 """
 import atexit
 import os
+import sys
 import threading
 import time
 
@@ -29,6 +30,23 @@ def import_mpi():
         raise RuntimeError('framework.distributed needs mpi4py and an MPI library: pip install -e ".[distributed]"'
                            ) from None
     return MPI
+
+
+def import_mpi_within(timeout):
+    """Start MPI, which waits for every rank of the job: one that never starts would block it forever.
+
+    MPI_Init runs in C holding the interpreter, so no Python thread can watch it; faulthandler's C
+    watchdog can: past the timeout it prints where this process waits ("Timeout ... in
+    import_mpi_within") and exits non-zero, and mpiexec then ends the other ranks.
+    """
+    if 'mpi4py.MPI' in sys.modules or not (os.environ.get('PMI_RANK') or os.environ.get('OMPI_COMM_WORLD_RANK')):
+        return import_mpi()
+    import faulthandler
+    faulthandler.dump_traceback_later(timeout, exit=True, file=sys.stderr)
+    try:
+        return import_mpi()
+    finally:
+        faulthandler.cancel_dump_traceback_later()
 
 
 def _as_array(t):
@@ -55,7 +73,7 @@ class MPIGroup(ProcessGroup):
     backend = 'mpi'
 
     def __init__(self, timeout, world_size=-1, rank=-1):
-        MPI = import_mpi()
+        MPI = import_mpi_within(timeout)
         self.MPI = MPI
         if MPI.Query_thread() < MPI.THREAD_MULTIPLE:
             raise RuntimeError('framework.distributed needs an MPI built with MPI_THREAD_MULTIPLE support')
@@ -63,11 +81,22 @@ class MPIGroup(ProcessGroup):
         self.rank, self.size = world.Get_rank(), world.Get_size()
         _check_launch(self.rank, self.size, world_size, rank)
         self.timeout = timeout
-        self.comm = world.Dup()
-        self._status_comm = world.Dup()
-        node = world.Split_type(MPI.COMM_TYPE_SHARED)
-        self.local_rank = node.Get_rank()
-        node.Free()
+
+        def connect():
+            self.comm = world.Dup()
+            self._status_comm = world.Dup()
+            node = world.Split_type(MPI.COMM_TYPE_SHARED)
+            self.local_rank = node.Get_rank()
+            node.Free()
+        # collective: a rank that never calls init_process_group must not leave the others here forever
+        joiner = threading.Thread(target=connect, daemon=True)
+        joiner.start()
+        joiner.join(timeout)
+        if joiner.is_alive():
+            print(f'[rank {self.rank}] framework.distributed: init_process_group did not complete within '
+                  f'{timeout:g} s: some of the {self.size} ranks did not call it. Aborting all {self.size} ranks.',
+                  file=sys.stderr, flush=True)
+            self.abort(1)
         self._ops = {'SUM': MPI.SUM, 'AVG': MPI.SUM, 'PRODUCT': MPI.PROD, 'MIN': MPI.MIN, 'MAX': MPI.MAX,
                      'BAND': MPI.BAND, 'BOR': MPI.BOR, 'BXOR': MPI.BXOR}
         self._start_thread()
@@ -198,7 +227,6 @@ class MPIGroup(ProcessGroup):
         self._stop_threads()
         atexit.unregister(self._stop_threads)
         if self._previous_hook is not None:
-            import sys
             sys.excepthook = self._previous_hook
         self.comm.Free()
         self._status_comm.Free()

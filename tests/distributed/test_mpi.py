@@ -30,7 +30,7 @@ def test_ddp_checks_exit_zero(checks):
     assert checks.returncode == 0, checks.stderr[-3000:]
 
 
-@pytest.mark.parametrize('mode', ['hang', 'stop', 'raise', 'kill'])
+@pytest.mark.parametrize('mode', ['late', 'hang', 'stop', 'raise', 'kill'])
 def test_a_failed_rank_ends_the_job_within_the_timeout(tmp_path, mode):
     timeout = 3.0
     start = time.monotonic()
@@ -43,6 +43,14 @@ def test_a_failed_rank_ends_the_job_within_the_timeout(tmp_path, mode):
     if mode == 'hang':
         assert re.search(r'\[rank 0\] framework\.distributed: all_reduce \(collective #\d+\) did not complete within '
                          r'3 s: rank 1 has not joined it', out), out
+    elif mode == 'late':
+        # rank 0 waits in MPI's start-up (faulthandler's watchdog ends it) or, once MPI is up, in the group's
+        # first collective (the group's own watchdog)
+        assert ('Timeout (0:00:03)!' in out and 'import_mpi_within' in out) or (
+            '[rank 0] framework.distributed: init_process_group did not complete within 3 s: some of the 2 ranks '
+            'did not call it. Aborting all 2 ranks.') in out, out
+        assert not (tmp_path / 'step.txt').exists()
+        return
     elif mode == 'stop':
         assert re.search(r'\[rank 0\] framework\.distributed: all_reduce \(collective #\d+\) did not complete within '
                          r'3 s: rank 1 (did not answer \(it died or is stuck\)|has not joined it)', out), out

@@ -1,7 +1,7 @@
-"""Run under `mpiexec -n 2 fault.py MODE TIMEOUT CKPT_DIR`: rank 1 fails in MODE (hang, stop, raise, kill)
-after a few steps; rank 0 keeps writing a checkpoint each step. The job must end, non-zero, well within
-the timeout. MODE none: 5 steps and a normal exit without destroy_process_group (the threads must be
-stopped before MPI_Finalize)."""
+"""Run under `mpiexec -n 2 fault.py MODE TIMEOUT CKPT_DIR`: rank 1 fails in MODE (late: never calls
+init_process_group in time; hang, stop, raise, kill: at step 3); rank 0 keeps writing a checkpoint each
+step. The job must end, non-zero, well within the timeout. MODE none: 5 steps and a normal exit without
+destroy_process_group (the threads must be stopped before MPI_Finalize)."""
 import os
 import signal
 import sys
@@ -14,6 +14,8 @@ from framework.nn.parallel import DistributedDataParallel as DDP
 from framework.training.checkpoint import atomic_write
 
 mode, timeout, ckpt = sys.argv[1], float(sys.argv[2]), sys.argv[3]
+if mode == 'late' and os.environ.get('PMI_RANK') == '1':      # never reaches init_process_group in time
+    time.sleep(600)
 dist.init_process_group('mpi', timeout=timeout)
 rank = dist.get_rank()
 torch.manual_seed(0)
