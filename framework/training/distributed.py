@@ -41,6 +41,8 @@ class Context:
         backend = d['backend']
         if backend == 'auto':
             backend = 'nccl' if device.type == 'cuda' else 'mpi'
+        if backend == 'mpi' and device.type == 'cuda':
+            raise ConfigError("distributed.backend: 'mpi' carries CPU tensors; with device: cuda use nccl (or auto)")
         if backend == 'nccl':
             if device.type != 'cuda':
                 raise ConfigError("distributed.backend: 'nccl' carries CUDA tensors; set device: cuda (or use mpi)")
@@ -63,6 +65,7 @@ class Context:
             self.owns_group = False
         self.dist = dist
         self.backend = backend
+        self.device = device if backend == 'nccl' else 'cpu'     # where the loss and stop flag are reduced
         self.rank, self.world = dist.get_rank(), dist.get_world_size()
         self.per_rank = d['batch_size'] == 'per_rank'
         self.factors = {}          # id(target rows of this rank) -> loss scale, for uneven splits
@@ -107,13 +110,13 @@ class Context:
         """The global batch's loss (for the log and prints): each rank's loss is scaled so that their
         average is it (see `part`)."""
         fw = _fw()
-        t = fw.tensor([loss.item()], dtype=fw.float64)
+        t = fw.tensor([loss.item()], dtype=fw.float64, device=self.device)
         self.dist.all_reduce(t, op=self.dist.ReduceOp.AVG)
         return t.item()
 
     def any(self, flag):
         """True on every rank when it is True on some rank."""
-        t = _fw().tensor([int(flag)])
+        t = _fw().tensor([int(flag)], device=self.device)
         self.dist.all_reduce(t, op=self.dist.ReduceOp.MAX)
         return bool(t.item())
 

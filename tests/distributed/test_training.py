@@ -132,3 +132,12 @@ def test_torchrun_style_launch_without_mpiexec_is_one_line_and_exit_2(tmp_path):
     assert r.returncode == 2, r.stderr
     assert r.stderr == ('train.py: error: world_size is 2 but MPI sees one process: framework.distributed starts its '
                         'processes with mpiexec, e.g. `mpiexec -n 2 python ...`\n')
+
+
+def test_nccl_backend_in_the_training_loop_on_fake_cupy(tmp_path):
+    """device: cuda picks nccl: gradients, logged losses and the stop flag go through NCCL's calls."""
+    one = _single(tmp_path, 'train.epochs=10', name='cpu')
+    r = run_mpi([os.path.join(ROOT, 'tests', 'distributed', 'scripts', 'nccl_train.py'), tmp_path], timeout=120)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert 'OK nccl_train rank=0 steps=30' in r.stdout and 'OK nccl_train rank=1 steps=30' in r.stdout
+    _same(_model(one.run_dir), _model(tmp_path / 'gpu'))
