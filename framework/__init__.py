@@ -13,7 +13,8 @@ from .creation import (tensor, as_tensor, from_numpy, zeros, ones, empty, full, 
                        rand, randn, randint, randperm, zeros_like, ones_like, empty_like, full_like, rand_like,
                        randn_like)
 from .random import manual_seed, seed, initial_seed, get_rng_state, set_rng_state, Generator, default_generator
-from .ops.arithmetic import add, sub, mul, div, neg, pow, rsub, subtract, multiply, divide, true_divide, negative
+from .ops.arithmetic import (add, sub, mul, div, neg, pow, float_power, rsub, subtract, multiply, divide, true_divide,
+                             negative)
 from .ops.unary import exp, log, sin, cos, tanh, sigmoid, relu, sqrt, abs, sign, where, absolute
 from .ops.unary import (tan, atan, arctan, log1p, expm1, log2, log10, rsqrt, reciprocal, square, floor, ceil, round,
                         trunc, fix, frac, clamp, clip, clamp_min, clamp_max, maximum, minimum, fmax, fmin,

@@ -8,6 +8,37 @@ Python scalar). So `float32 tensor * 2.5` stays float32 and `int tensor / int te
 import numpy as np
 
 
+# PyTorch names dtypes three ways in its messages: as ScalarTypes ('Float'), as legacy tensor types
+# ('torch.FloatTensor') and as C++ types ('float'). Keys are NumPy dtype names.
+SCALAR_NAMES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'bfloat16': 'BFloat16', 'int64': 'Long',
+                'int32': 'Int', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool'}
+C_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'bfloat16': 'c10::BFloat16',
+           'int64': 'long int', 'int32': 'int', 'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char',
+           'bool': 'bool'}
+
+
+def _np_name(d):
+    return d if isinstance(d, str) else d.np.name if isinstance(d, dtype) else np.dtype(d).name
+
+
+def scalar_name(d):
+    """'Float' for float32: a NumPy dtype, its name, or a framework dtype."""
+    n = _np_name(d)
+    return SCALAR_NAMES.get(n, n)
+
+
+def c_name(d):
+    """'float' for float32, as PyTorch's C++ messages say it."""
+    n = _np_name(d)
+    return C_NAMES.get(n, n)
+
+
+def tensor_type_name(d):
+    """'FloatTensor' for float32, the legacy type name PyTorch prints in some messages."""
+    n = _np_name(d)
+    return SCALAR_NAMES[n] + 'Tensor' if n in SCALAR_NAMES else 'Tensor'
+
+
 class dtype:
     __slots__ = ('name', 'np', 'is_floating_point', 'is_signed', 'itemsize', 'category')
 

@@ -6,6 +6,7 @@ skips the public constructor's argument handling: that is the hot path of every 
 import numpy as np
 
 from . import _dtype, _device
+from ._hooks import RemovableHandle
 from ._tensor_str import tensor_repr
 
 _ndarray = np.ndarray
@@ -16,14 +17,6 @@ _NON_LEAF_GRAD = (
     'populated during autograd.backward(). If you indeed want the .grad field to be populated for a non-leaf Tensor, '
     'use .retain_grad() on the non-leaf Tensor. If you access the non-leaf Tensor by mistake, make sure you access '
     'the leaf Tensor instead. See github.com/pytorch/pytorch/pull/30531 for more information.')
-
-
-# PyTorch names dtypes two ways in its messages: as C++ types and as ScalarTypes
-_C_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'bfloat16': 'c10::BFloat16',
-            'int64': 'long int', 'int32': 'int', 'int16': 'short int', 'int8': 'signed char', 'uint8': 'unsigned char',
-            'bool': 'bool'}
-_SCALAR_NAMES = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'bfloat16': 'BFloat16', 'int64': 'Long',
-                 'int32': 'Int', 'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool'}
 
 
 class Size(tuple):
@@ -121,8 +114,8 @@ class Tensor:
                                    'tensor are the same size')
             if value._data.dtype != self._data.dtype:
                 new, own = value._data.dtype.name, self._data.dtype.name
-                raise RuntimeError(f"attempting to assign a gradient with dtype '{_C_NAMES.get(new, new)}' to a tensor "
-                                   f"with grad_dtype '{_SCALAR_NAMES.get(own, own)}'. "
+                raise RuntimeError(f"attempting to assign a gradient with dtype '{_dtype.c_name(new)}' to a tensor "
+                                   f"with grad_dtype '{_dtype.scalar_name(own)}'. "
                                    "The gradient must match the tensor's grad_dtype (defaults to the tensor's dtype). "
                                    "You can set the tensor's grad_dtype attribute with a specific dtype, or None to "
                                    'allow any dtype. Set grad_dtype with caution. Diverging the dtypes of a tensor and '
@@ -318,18 +311,17 @@ class Tensor:
         """hook(grad) -> Tensor or None, called when this tensor's gradient is computed."""
         if not self._rg:
             raise RuntimeError("cannot register a hook on a tensor that doesn't require gradient")
-        from .autograd.function import _RemovableHandle
         fn = self.grad_fn
         if fn is None:
             if self._hooks is None:
                 self._hooks = []
             self._hooks.append(hook)
-            return _RemovableHandle(self._hooks, hook)
+            return RemovableHandle(self._hooks, hook)
         if fn._tensor_hooks is None:
             fn._tensor_hooks = {}
         lst = fn._tensor_hooks.setdefault(self._out, [])
         lst.append(hook)
-        return _RemovableHandle(lst, hook)
+        return RemovableHandle(lst, hook)
 
     def register_post_accumulate_grad_hook(self, hook):
         """hook(tensor) -> None, called after a gradient was accumulated into this leaf's `.grad`."""
@@ -444,9 +436,20 @@ def clear_grad(p, g, set_to_none):
         g.zero_()
 
 
+# Version counters: a one-element list shared by a tensor, its views and detach(), created on first need
+# (most tensors are never saved for backward nor changed in place, so most never get one).
 def _new_vc(t):
     vc = t._vc = [0]
     return vc
+
+
+def bump_version(t):
+    """What every in-place change does: a saved value whose version moved raises in backward."""
+    vc = t._vc
+    if vc is None:
+        t._vc = [1]
+    else:
+        vc[0] += 1
 
 
 def _rebuild(arr, rg, dev):
@@ -506,6 +509,7 @@ _methods = {
     '__getitem__': _ix.getitem, '__setitem__': _ix.setitem,
     # arithmetic
     'add': _ar.add, 'sub': _ar.sub, 'mul': _ar.mul, 'div': _ar.div, 'pow': _ar.pow, 'neg': _ar.neg,
+    'float_power': _ar.float_power, 'float_power_': _ip.float_power_,
     'subtract': _ar.sub, 'multiply': _ar.mul, 'divide': _ar.div, 'true_divide': _ar.div, 'negative': _ar.neg,
     'floor_divide': _un.floor_divide, 'remainder': _un.remainder, 'fmod': _un.fmod,
     'bitwise_and': _cmp.bitwise_and, 'bitwise_or': _cmp.bitwise_or, 'bitwise_xor': _cmp.bitwise_xor,

@@ -43,7 +43,7 @@ def _matches(got, want, rtol):
     if rtol is not None and isinstance(got, (list, tuple)) and isinstance(want, (list, tuple)):
         return len(got) == len(want) and all(_matches(g, w, rtol) for g, w in zip(got, want))
     if rtol is not None and isinstance(want, float) and isinstance(got, (int, float)):
-        return abs(got - want) <= rtol * max(abs(want), 1e-3)
+        return got == want or abs(got - want) <= rtol * max(abs(want), 1e-3)
     return got == want
 
 

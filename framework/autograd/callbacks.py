@@ -13,7 +13,8 @@ Each backward call owns one queue (a stack of them, so a backward started inside
 import functools
 import threading
 
-from .function import accumulator, _RemovableHandle
+from .._hooks import RemovableHandle
+from .function import accumulator
 
 _local = threading.local()          # .queues: one list of callbacks per backward running in this thread
 
@@ -66,7 +67,7 @@ def register_post_accumulate_grad_hook(tensor, hook):
     if node._post_acc_hooks is None:
         node._post_acc_hooks = []
     node._post_acc_hooks.append(hook)
-    return _RemovableHandle(node._post_acc_hooks, hook)
+    return RemovableHandle(node._post_acc_hooks, hook)
 
 
 def run_post_accumulate_grad_hooks(node, tensor):

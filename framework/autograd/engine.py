@@ -107,6 +107,35 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
     accumulating them (autograd.grad); with `inputs` but no capture, accumulate only into those."""
     if retain_graph is None:
         retain_graph = create_graph
+    roots, buffers = _seed(tensors, grad_tensors, create_graph)
+    deps = _count_dependencies(roots)
+    wanted = _Wanted(inputs, capture, roots, deps) if inputs is not None else None
+
+    prev_mode = _grad_state.enabled
+    _grad_state.enabled = create_graph
+    try:
+        ready = [r for r in roots if deps.get(r, 0) == 0]
+        while ready:
+            node = ready.pop()
+            grads = buffers.pop(node, None) or [None] * node._n_out
+            if node.__class__ is AccumulateGrad:
+                _reach_leaf(node, grads, create_graph, wanted)
+                continue
+            if node._tensor_hooks or node._retained:
+                _apply_tensor_hooks(node, grads, create_graph)
+            if wanted is not None:
+                wanted.take(node, grads, create_graph)
+                if not wanted.leads_on(node):
+                    continue
+            grad_inputs = _run_node(node, grads, retain_graph)
+            _pass_on(node, grad_inputs, buffers, deps, ready, create_graph, wanted)
+    finally:
+        _grad_state.enabled = prev_mode
+    return wanted.results(allow_unused) if capture else None
+
+
+def _seed(tensors, grad_tensors, create_graph):
+    """The roots' nodes, and their gradient buffers filled with the starting gradients."""
     buffers = {}
     roots = []
     for i, (t, g) in enumerate(zip(tensors, grad_tensors)):
@@ -119,101 +148,100 @@ def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None,
             buf = buffers[node] = [None] * node._n_out
             roots.append(node)
         buf[nr] = g if buf[nr] is None else buf[nr] + g
+    return roots, buffers
 
-    deps = _count_dependencies(roots)
 
-    # what to deliver, and where: {(node, output_nr): input index}
-    targets = {}
-    input_list = list(inputs) if inputs is not None else None
-    if input_list is not None:
-        for k, t in enumerate(input_list):
+class _Wanted:
+    """The tensors a backward was asked about (`inputs=`): where their gradients arrive, which
+    nodes lead to them (the rest need not run), and, for autograd.grad, the captured results."""
+
+    def __init__(self, inputs, capture, roots, deps):
+        self.inputs = list(inputs)
+        self.capture = capture
+        self.targets = {}               # {(node, output_nr): [input index, ...]}
+        for k, t in enumerate(self.inputs):
             if not isinstance(t, Tensor):
                 raise TypeError(f'inputs must be Tensors, got {type(t).__name__}')
             if not t._rg:
                 raise RuntimeError('One of the differentiated Tensors does not require grad' if capture else
                                    "can't retain_grad on Tensor that has requires_grad=False")  # PyTorch's wording
             key = (t.grad_fn, t._out) if t.grad_fn is not None else (accumulator(t), 0)
-            targets.setdefault(key, []).append(k)
-        needed = _needed_nodes(roots, deps, {n for n, _ in targets})
-    else:
-        needed = None
-    results = [None] * len(input_list) if input_list is not None else None
+            self.targets.setdefault(key, []).append(k)
+        self.needed = _needed_nodes(roots, deps, {n for n, _ in self.targets})
+        self.captured = [None] * len(self.inputs)
 
-    prev_mode = _grad_state.enabled
-    _grad_state.enabled = create_graph
-    try:
-        ready = [r for r in roots if deps.get(r, 0) == 0]
-        while ready:
-            node = ready.pop()
-            grads = buffers.pop(node, None) or [None] * node._n_out
-            is_acc = node.__class__ is AccumulateGrad
-            if is_acc:
-                var = node._var()
-                if (var is not None and var._hooks) or node._tensor_hooks:
-                    _apply_tensor_hooks(node, grads, create_graph)
-            elif node._tensor_hooks or node._retained:
-                _apply_tensor_hooks(node, grads, create_graph)
+    def take(self, node, grads, create_graph, is_leaf=False):
+        """Capture (or accumulate into a non-leaf input) the gradients arriving at `node`."""
+        for nr in range(node._n_out):
+            ks = self.targets.get((node, nr))
+            if ks is not None and grads[nr] is not None:
+                for k in ks:
+                    if self.capture:
+                        self.captured[k] = grads[nr]
+                    elif not is_leaf and not self.inputs[k].retains_grad:  # retain_grad did it
+                        _accumulate_into(self.inputs[k], grads[nr], create_graph)
 
-            if targets:
-                for nr in range(node._n_out):
-                    ks = targets.get((node, nr))
-                    if ks is not None and grads[nr] is not None:
-                        for k in ks:
-                            if capture:
-                                results[k] = grads[nr]
-                            elif not is_acc and not input_list[k].retains_grad:  # retain_grad did it
-                                _accumulate_into(input_list[k], grads[nr], create_graph)
+    def leads_on(self, node):
+        return any(c in self.needed for c, _ in node.next_functions)
 
-            if is_acc:
-                if not capture and (needed is None or (node, 0) in targets):
-                    if var is not None and grads[0] is not None:
-                        _accumulate_into(var, grads[0], create_graph)
-                        if node._post_acc_hooks:
-                            run_post_accumulate_grad_hooks(node, var)
-                continue
+    def accumulates(self, node):
+        return not self.capture and (node, 0) in self.targets
 
-            if needed is not None and not any(c in needed for c, _ in node.next_functions):
-                continue
-            grad_inputs = _run_node(node, grads, retain_graph)
-
-            edges = node.next_functions
-            seen = [] if len(edges) > 1 else None
-            for (child, nr), g in zip(edges, grad_inputs):
-                if child is None:
-                    continue
-                if g is not None and (needed is None or child in needed):
-                    if seen is not None:
-                        # the same Tensor object handed to two edges must not be summed into in place twice
-                        for s in seen:
-                            if g is s:
-                                g = g.clone() if create_graph else wrap(g._data.copy())
-                                break
-                        else:
-                            seen.append(g)
-                    buf = buffers.get(child)
-                    if buf is None:
-                        if child._n_out == 1:
-                            buffers[child] = [g]
-                        else:
-                            buf = buffers[child] = [None] * child._n_out
-                            buf[nr] = g
-                    else:
-                        old = buf[nr]
-                        buf[nr] = g if old is None else old + g if create_graph else grad_of(old._data + g._data)
-                d = deps[child] - 1
-                deps[child] = d
-                if d == 0:
-                    ready.append(child)
-    finally:
-        _grad_state.enabled = prev_mode
-
-    if capture:
-        for k, (t, r) in enumerate(zip(input_list, results)):
+    def results(self, allow_unused):
+        for k, r in enumerate(self.captured):
             if r is None and not allow_unused:
                 raise RuntimeError(f'The differentiated Tensor at index {k} appears to not have been used in the '
                                    'graph. Set allow_unused=True if this is the desired behavior.')
-        return tuple(results)
-    return None
+        return tuple(self.captured)
+
+
+def _reach_leaf(node, grads, create_graph, wanted):
+    """An AccumulateGrad node: hooks, then the gradient into the leaf's .grad (or captured)."""
+    var = node._var()
+    if (var is not None and var._hooks) or node._tensor_hooks:
+        _apply_tensor_hooks(node, grads, create_graph)
+    if wanted is not None:
+        wanted.take(node, grads, create_graph, is_leaf=True)
+        if not wanted.accumulates(node):
+            return
+    if var is not None and grads[0] is not None:
+        _accumulate_into(var, grads[0], create_graph)
+        if node._post_acc_hooks:
+            run_post_accumulate_grad_hooks(node, var)
+
+
+def _pass_on(node, grad_inputs, buffers, deps, ready, create_graph, wanted):
+    """Add a node's input gradients into its children's buffers; children with no edges left to
+    wait for become ready."""
+    edges = node.next_functions
+    seen = [] if len(edges) > 1 else None
+    needed = wanted.needed if wanted is not None else None
+    for (child, nr), g in zip(edges, grad_inputs):
+        if child is None:
+            continue
+        if g is not None and (needed is None or child in needed):
+            if seen is not None:
+                # the same Tensor object handed to two edges must not be summed into in place twice
+                for s in seen:
+                    if g is s:
+                        g = g.clone() if create_graph else wrap(g._data.copy())
+                        break
+                else:
+                    seen.append(g)
+            buf = buffers.get(child)
+            if buf is None:
+                if child._n_out == 1:
+                    buffers[child] = [g]
+                else:
+                    buf = buffers[child] = [None] * child._n_out
+                    buf[nr] = g
+            else:
+                old = buf[nr]
+                buf[nr] = g if old is None else old + g if create_graph else grad_of(old._data + g._data)
+        d = deps[child] - 1
+        deps[child] = d
+        if d == 0:
+            ready.append(child)
 
 
 def _apply_tensor_hooks(node, grads, create_graph):

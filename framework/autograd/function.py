@@ -13,8 +13,9 @@ import weakref
 
 import numpy as np
 
-from .. import _device
-from .._tensor import Tensor, wrap
+from .. import _device, _dtype
+from .._hooks import RemovableHandle
+from .._tensor import Tensor, _new_vc, bump_version, wrap
 from .grad_mode import state as _grad_state
 
 _ndarray = np.ndarray
@@ -43,6 +44,7 @@ class Node:
     needs_input_grad = ()
     materialize_grads = True
     _non_differentiable = ()
+    _dirty = ()                     # inputs a user Function's forward changed in place (mark_dirty)
 
     # ---- the ctx API seen by forward/backward ----
     def save_for_backward(self, *values):
@@ -52,7 +54,7 @@ class Node:
         self._non_differentiable = tensors
 
     def mark_dirty(self, *tensors):
-        pass
+        self._dirty = tensors
 
     def set_materialize_grads(self, value):
         self.materialize_grads = value
@@ -104,13 +106,13 @@ class Node:
         if self._hooks is None:
             self._hooks = []
         self._hooks.append(fn)
-        return _RemovableHandle(self._hooks, fn)
+        return RemovableHandle(self._hooks, fn)
 
     def register_prehook(self, fn):
         if self._pre_hooks is None:
             self._pre_hooks = []
         self._pre_hooks.append(fn)
-        return _RemovableHandle(self._pre_hooks, fn)
+        return RemovableHandle(self._pre_hooks, fn)
 
     @property
     def metadata(self):
@@ -150,25 +152,6 @@ def accumulator(t):
     if acc is None:
         acc = t._acc = AccumulateGrad(t)
     return acc
-
-
-class _RemovableHandle:
-    __slots__ = ('_list', '_item')
-
-    def __init__(self, lst, item):
-        self._list, self._item = lst, item
-
-    def remove(self):
-        try:
-            self._list.remove(self._item)
-        except ValueError:
-            pass
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 class FunctionMeta(type):
@@ -214,6 +197,9 @@ class Function(metaclass=FunctionMeta):
             _grad_state.enabled = prev
         single = not isinstance(out, tuple)
         outs = (out,) if single else out
+        dirty = ctx._dirty
+        if dirty:
+            _changed_in_place(dirty, outs, prev)
         if not need:
             return out
         non_diff = ctx._non_differentiable
@@ -221,10 +207,13 @@ class Function(metaclass=FunctionMeta):
         arrays = []
         for o in outs:
             if isinstance(o, Tensor):
-                # a fresh Tensor object sharing the data: the user may return an input unchanged
-                r = wrap(o._data)
-                if any(o is a for a in args) or o._vc is not None:
-                    r._vc = o._vc if o._vc is not None else _new_vc(o)
+                if any(o is d for d in dirty):
+                    r = o       # changed in place: the same tensor, its history rebased onto this node
+                else:
+                    # a fresh Tensor object sharing the data: the user may return an input unchanged
+                    r = wrap(o._data)
+                    if any(o is a for a in args) or o._vc is not None:
+                        r._vc = o._vc if o._vc is not None else _new_vc(o)
                 differentiable = o._data.dtype.kind == 'f' and not any(o is n for n in non_diff)
                 results.append((r, differentiable))
                 arrays.append(o)
@@ -236,9 +225,19 @@ class Function(metaclass=FunctionMeta):
         return final[0] if single else final
 
 
-def _new_vc(t):
-    vc = t._vc = [0]
-    return vc
+def _changed_in_place(dirty, outs, grad_mode):
+    """mark_dirty, as PyTorch checks it: every dirty input is returned, a leaf that requires grad may
+    not be changed under grad mode, and each one's version moves on (saved copies of it go stale)."""
+    for d in dirty:
+        if not any(o is d for o in outs):
+            raise RuntimeError('Some elements marked as dirty during the forward method were not returned as '
+                               'output. The inputs that are modified inplace must all be outputs of the Function.')
+        if grad_mode and d._rg and d.grad_fn is None:
+            raise RuntimeError('a leaf Variable that requires grad has been used in an in-place operation.')
+        if grad_mode and d._base is not None and d._base._rg:
+            raise RuntimeError('framework does not support mark_dirty on a view of a tensor that requires grad '
+                               '(PyTorch rebases the base onto CopySlices); return the base instead')
+        bump_version(d)
 
 
 class Op(Function):
@@ -250,68 +249,82 @@ class Op(Function):
         """Positional args are the op's inputs (Tensors or numbers, one gradient each); keyword
         options (dims, flags) go to forward unchanged and take no part in the graph."""
         ctx = cls._Node()
-        arrays = []
         if _grad_state.enabled:
-            # one pass over the inputs: their arrays, the edges to their nodes, their shapes and
-            # dtypes (to bring gradients back to them), and which of them need a gradient
-            need = False
-            edges = []
-            meta = []
-            needs = []
-            for a in args:
-                if isinstance(a, Tensor):
-                    d = a._data
-                    arrays.append(d)
-                    if a._rg:
-                        need = True
-                        fn = a.grad_fn
-                        edges.append((fn, a._out) if fn is not None else (a._acc or accumulator(a), 0))
-                        meta.append((d.shape, d.dtype))
-                        needs.append(True)
-                        continue
-                else:
-                    arrays.append(a)
-                edges.append(_NO_EDGE)
-                meta.append(None)
-                needs.append(False)
+            arrays, need = _graph_inputs(ctx, args)
         else:
-            need = False
-            for a in args:
-                arrays.append(a._data if isinstance(a, Tensor) else a)
+            arrays, need = [a._data if isinstance(a, Tensor) else a for a in args], False
         if _device._cupy:
-            moved = _device.on_one_device(args, arrays)
-            if moved is not arrays:
-                if need:        # 0-d CPU inputs moved to the GPU: their gradients go back to the CPU
-                    meta = [m if m is None or moved[i] is arrays[i] else HostInput(m) for i, m in enumerate(meta)]
-                arrays = moved
-        if need:
-            ctx.needs_input_grad = tuple(needs)
-            out = cls.forward(ctx, *arrays, **options)
-            ctx.next_functions = tuple(edges)
-            ctx._meta = tuple(meta)
-            if out.__class__ is tuple:
-                outs = [wrap(o if o.__class__ is _ndarray else _as_output(ctx, o)) for o in out]
-                _record(ctx, args, outs, [o._data.dtype.kind == 'f' for o in outs], None)
-                return tuple(outs)
-            r = wrap(out if out.__class__ is _ndarray else _as_output(ctx, out))
-            if r._data.dtype.kind == 'f':
-                to_save = ctx._to_save
-                if to_save:
-                    ctx._saved = _pack(to_save, args, (r,), ctx)
-                    ctx._to_save = ()
-                else:
-                    ctx._saved = ()
-                r._rg = True
-                r.grad_fn = ctx
-                if _anomaly_state[0]:
-                    _record_anomaly(ctx)
-            return r
+            arrays = _on_one_device(ctx, args, arrays, need)
         out = cls.forward(ctx, *arrays, **options)
+        if need:
+            return _recorded(ctx, args, out)
         if out.__class__ is _ndarray:
             return wrap(out)
         if out.__class__ is tuple:
             return tuple(wrap(o if o.__class__ is _ndarray else _device.as_array(o)) for o in out)
         return wrap(_device.as_array(out))
+
+
+def _graph_inputs(ctx, args):
+    """The inputs' arrays, and whether any needs a gradient. If one does, one pass also gives the node
+    its edges to the inputs' nodes, their shapes and dtypes (to bring gradients back to them) and
+    needs_input_grad."""
+    arrays = []
+    edges = []
+    meta = []
+    needs = []
+    need = False
+    for a in args:
+        if isinstance(a, Tensor):
+            d = a._data
+            arrays.append(d)
+            if a._rg:
+                need = True
+                fn = a.grad_fn
+                edges.append((fn, a._out) if fn is not None else (a._acc or accumulator(a), 0))
+                meta.append((d.shape, d.dtype))
+                needs.append(True)
+                continue
+        else:
+            arrays.append(a)
+        edges.append(_NO_EDGE)
+        meta.append(None)
+        needs.append(False)
+    if need:
+        ctx.needs_input_grad = tuple(needs)
+        ctx.next_functions = tuple(edges)
+        ctx._meta = tuple(meta)
+    return arrays, need
+
+
+def _on_one_device(ctx, args, arrays, need):
+    """0-d CPU inputs of a GPU op moved to the GPU; their gradients are marked to go back to the CPU."""
+    moved = _device.on_one_device(args, arrays)
+    if moved is not arrays and need:
+        ctx._meta = tuple(m if m is None or moved[i] is arrays[i] else HostInput(m) for i, m in enumerate(ctx._meta))
+    return moved
+
+
+def _recorded(ctx, args, out):
+    """Forward's result as Tensors whose grad_fn is the node. One output is wired here directly (the
+    hot path: no per-output metadata, which a single output never needs); several go to `_record`."""
+    if out.__class__ is tuple:
+        outs = [wrap(o if o.__class__ is _ndarray else _as_output(ctx, o)) for o in out]
+        _record(ctx, args, outs, [o._data.dtype.kind == 'f' for o in outs], None)
+        return tuple(outs)
+    r = wrap(out if out.__class__ is _ndarray else _as_output(ctx, out))
+    if r._data.dtype.kind == 'f':
+        to_save = ctx._to_save
+        if to_save:
+            ctx._saved = _pack(to_save, args, (r,), ctx)
+            ctx._to_save = ()
+        else:
+            ctx._saved = ()
+        r._rg = True
+        r.grad_fn = ctx
+        if _anomaly_state[0]:
+            _record_anomaly(ctx)
+    return r
 
 
 _NO_EDGE = (None, 0)
@@ -416,7 +429,7 @@ def _pack(values, args, outs, ctx, user_outs=None):
 def _modified_message(node, obj, kind, now, expected):
     arr = obj._data if kind == _INPUT else obj[0]
     shape = ', '.join(str(s) for s in arr.shape)
-    name = {'float32': 'FloatTensor', 'float64': 'DoubleTensor', 'float16': 'HalfTensor'}.get(str(arr.dtype), 'Tensor')
+    name = _dtype.tensor_type_name(arr.dtype)
     if kind == _INPUT:
         fn = obj.grad_fn
         where = f', which is output {obj._out} of {_op_name(fn)},' if fn is not None else ''

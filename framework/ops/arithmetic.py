@@ -5,6 +5,7 @@ to each input's shape in one place (`sum_to`), so no op repeats that logic.
 """
 import math
 
+from .. import _device
 from ..autograd.function import Op, grad_of
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import Tensor
@@ -129,6 +130,44 @@ class Neg(Op):
         return -g if _grad_state.enabled else grad_of(-g._data)
 
 
+def _power(a, b):
+    """a ** b elementwise as PyTorch's CPU kernel computes it, so results agree bit for bit where
+    the arithmetic is exact-rounded. NumPy's float32 `power` is a SIMD kernel chosen by CPU
+    features and is not correctly rounded on every CPU; PyTorch's is (to within its 1-ulp Sleef
+    bound), so float16/32 powers are taken in float64 and rounded once: correct rounding for the
+    small integer exponents the seeds use (a float32 square is exact in float64). Other exponents
+    may still differ from torch's vectorized kernel in the last bit; float64 powers use NumPy's."""
+    if a.dtype.kind == 'f' and a.dtype.itemsize < 8:
+        return (a.astype('float64') ** b).astype(a.dtype)
+    return a ** b
+
+
+def _power_scalar(a, p):
+    """tensor ** number with PyTorch's special cases (aten/native/cpu/PowKernel.cpp): 0 and 1
+    copy, 2 and 3 multiply (so `x ** 3` is `x * x * x`, rounded twice, exactly as torch),
+    -2, -1, ±0.5 use reciprocal and sqrt; only other exponents go through `_power`."""
+    if a.dtype.kind != 'f':
+        return a ** p
+    if p == 2:
+        return a * a
+    if p == 3:
+        return a * a * a
+    if p == 1:
+        return a.copy()
+    if p == 0:
+        return a ** 0
+    xp = _device.xp_of(a)
+    if p == 0.5:
+        return xp.sqrt(a)
+    if p == -0.5:
+        return 1 / xp.sqrt(a)
+    if p == -1:
+        return 1 / a
+    if p == -2:
+        return 1 / (a * a)
+    return _power(a, p)
+
+
 class PowScalar(Op):
     """tensor ** number."""
     node_name = 'PowBackward0'
@@ -137,7 +176,7 @@ class PowScalar(Op):
     def forward(ctx, a, p=2):
         ctx.save_for_backward(a)
         ctx.p = p
-        return a ** p
+        return _power_scalar(a, p)
 
     @staticmethod
     def backward(ctx, g):
@@ -145,7 +184,7 @@ class PowScalar(Op):
         p = ctx.p
         if p == 0:
             return g * 0
-        return g * p * a ** (p - 1)
+        return g * (p * a ** (p - 1))      # torch's pow_backward, in its order of rounding
 
 
 class Pow(Op):
@@ -155,7 +194,7 @@ class Pow(Op):
     @staticmethod
     def forward(ctx, a, b):
         try:
-            out = a ** b
+            out = _power(a, b)
         except ValueError:
             raise shapes_error(a, b) from None
         ctx.save_for_backward(a, b, out)
@@ -182,7 +221,7 @@ class PowScalarBase(Op):
 
     @staticmethod
     def forward(ctx, b, base=2):
-        out = base ** b
+        out = _power(_device.xp_of(b).asarray(base, dtype=b.dtype), b) if b.dtype.kind == 'f' else base ** b
         ctx.save_for_backward(b, out)
         ctx.base = base
         return out
@@ -194,7 +233,7 @@ class PowScalarBase(Op):
         base = ctx.base
         if base == 0:               # d/db 0**b taken as 0 where b >= 0 (PyTorch's convention)
             return g * where(b >= 0, 0.0, out * float('-inf'))
-        return g * out * (math.log(base) if base > 0 else float('nan'))
+        return g * (out * (math.log(base) if base > 0 else float('nan')))   # torch's order of rounding
 
 
 def _times_alpha(input, other, alpha):
@@ -260,6 +299,16 @@ def pow(input, exponent):
     if not isinstance(input, Tensor):
         return rpow(exponent, input)
     return Pow.apply(*operands(input, exponent))
+
+
+def float_power(input, exponent):
+    """pow in double precision: both sides are cast to float64 first, as PyTorch does."""
+    if not isinstance(input, Tensor) and not isinstance(exponent, Tensor):
+        raise TypeError('float_power() received an invalid combination of arguments: at least one of input '
+                        'and exponent must be a Tensor')
+    input = input.double() if isinstance(input, Tensor) else float(input)
+    exponent = exponent.double() if isinstance(exponent, Tensor) else float(exponent)
+    return pow(input, exponent)
 
 
 def rpow(input, other):

@@ -11,19 +11,11 @@ import numpy as np
 
 from .. import _device
 from ..autograd.grad_mode import state as _grad_state
-from .._tensor import Tensor, wrap
-from .arithmetic import add, sub, mul, div, pow, neg
+from .._tensor import Tensor, bump_version, wrap
+from .arithmetic import add, sub, mul, div, pow, neg, float_power
 from .promotion import SUB_BOOL, is_bool
 
 LEAF_MESSAGE = 'a leaf Variable that requires grad is being used in an in-place operation.'
-
-
-def bump_version(t):
-    vc = t._vc
-    if vc is None:
-        t._vc = [1]
-    else:
-        vc[0] += 1
 
 
 VIEW_OF_LEAF_MESSAGE = 'a view of a leaf Variable that requires grad is being used in an in-place operation.'
@@ -220,6 +212,14 @@ def div_(self, other, *, rounding_mode=None):
 
 def pow_(self, exponent):
     return apply_inplace(self, pow, None, exponent)
+
+
+def float_power_(self, exponent):
+    if self._data.dtype.name != 'float64':
+        from .._dtype import scalar_name
+        raise RuntimeError(f"the base given to float_power_ has dtype {scalar_name(self._data.dtype)} but the "
+                           f"operation's result requires dtype Double")
+    return apply_inplace(self, float_power, None, exponent)
 
 
 def neg_(self):

@@ -10,7 +10,8 @@ import warnings
 import numpy as np
 
 from .. import _device
-from .._tensor import _SCALAR_NAMES, wrap
+from .._dtype import scalar_name
+from .._tensor import wrap
 from ..autograd.function import Op
 from ..autograd.grad_mode import state as _grad_state
 from .promotion import broadcast_message, operands
@@ -273,7 +274,7 @@ def _bce_logits_raw(xp, x, y, pw):
 
 
 def _scalar_name(t):
-    return _SCALAR_NAMES.get(t._data.dtype.name, t._data.dtype.name)
+    return scalar_name(t._data.dtype)
 
 
 def binary_cross_entropy_with_logits(input, target, weight=None, size_average=None, reduce=None,

@@ -2,6 +2,10 @@
 
 Backward of a reduction broadcasts the gradient back: `_unreduce` restores the reduced dims as
 size 1, then `expand` stretches them to the input's shape.
+
+Float sums (and mean, var, norm, softmax's denominators) are summed in the order NumPy picks (pairwise,
+unrolled by the CPU's SIMD width); PyTorch sums in its own vectorized order, so a float32 sum may differ
+from PyTorch's in the last bit or two, and between CPUs.
 """
 import builtins as _b
 import math as _math

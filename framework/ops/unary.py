@@ -1,6 +1,12 @@
 """Elementwise functions of one tensor (and where/clamp/maximum/minimum, which select elementwise).
 
 `xp` is the array module of the input (NumPy or CuPy), so one definition serves both devices.
+
+Last-bit agreement with PyTorch: exp, log, sin, cos, tanh, sigmoid and the rest of the transcendental
+functions run NumPy's kernels, PyTorch runs Sleef's; both are within about one ulp but neither is
+correctly rounded, so float32 results differ in the last bit for a few percent of inputs, and NumPy's
+choice of SIMD kernel by CPU changes which. sqrt is IEEE-exact here; PyTorch's AVX-512 sqrt is not.
+Compare such results with a tolerance (tests/printout.py); `pow` (ops/arithmetic.py) is made exact.
 """
 import numpy as np
 

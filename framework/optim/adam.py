@@ -2,8 +2,8 @@
 import numpy as np
 
 from .. import _device
-from .._tensor import wrap
-from .optimizer import Optimizer, _bump
+from .._tensor import bump_version, wrap
+from .optimizer import Optimizer
 
 
 class Adam(Optimizer):
@@ -96,7 +96,7 @@ class Adam(Optimizer):
                 xp.multiply(m, -step_size, out=t)
                 t /= denom
                 a += t
-                _bump(p)
+                bump_version(p)
         return loss
 
 

@@ -1,12 +1,13 @@
 """Optimizer base: parameter groups, per-parameter state, zero_grad, state_dict (PyTorch's format).
 
 Subclasses implement `step` as in-place updates of the parameters' arrays, with no graph
-recorded; `_bump` advances a parameter's version counter as any in-place op would.
+recorded; `bump_version` advances a parameter's version counter as any in-place op would.
 """
 from collections import defaultdict, OrderedDict
 import copy
 import itertools
 
+from .._hooks import RemovableHandle
 from .._tensor import Tensor, clear_grad, wrap
 from ..autograd.grad_mode import enable_grad
 from ..nn.module import _typename
@@ -18,24 +19,6 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
-
-
-def _bump(p):
-    vc = p._vc
-    if vc is None:
-        p._vc = [1]
-    else:
-        vc[0] += 1
-
-
-class _Handle:
-    _ids = itertools.count()
-
-    def __init__(self, d):
-        self.d, self.id = d, next(self._ids)
-
-    def remove(self):
-        self.d.pop(self.id, None)
 
 
 class Optimizer:
@@ -138,12 +121,12 @@ class Optimizer:
             return closure()
 
     def register_step_pre_hook(self, hook):
-        h = _Handle(self._step_pre_hooks)
+        h = RemovableHandle(self._step_pre_hooks)
         self._step_pre_hooks[h.id] = hook
         return h
 
     def register_step_post_hook(self, hook):
-        h = _Handle(self._step_post_hooks)
+        h = RemovableHandle(self._step_post_hooks)
         self._step_post_hooks[h.id] = hook
         return h
 

@@ -1,7 +1,7 @@
 """SGD with PyTorch's exact update (momentum buffer starts as a copy of the first gradient)."""
 from .. import _device
-from .._tensor import wrap
-from .optimizer import Optimizer, _bump
+from .._tensor import bump_version, wrap
+from .optimizer import Optimizer
 
 
 class SGD(Optimizer):
@@ -76,5 +76,5 @@ class SGD(Optimizer):
                 # p += (-lr) * d_p
                 t = xp.multiply(d_p, -lr, out=d_p if own else None)
                 xp.add(a, t, out=a)
-                _bump(p)
+                bump_version(p)
         return loss

@@ -39,9 +39,11 @@ def torch_linspace(start, end, steps):
 def sin_cubic(rng, n=2000, low=-math.pi, high=math.pi, degree=3):
     """Seed 004: x = linspace(low, high, n), features x, x², ..., x^degree, target sin(x)."""
     x = torch_linspace(low, high, n)
-    p = np.arange(1, degree + 1, dtype=np.float32)
-    # sin in float64, rounded: closest to PyTorch's float32 sin (which is within one ulp)
-    return Data(x[:, None] ** p, np.sin(x.astype(np.float64)).astype(np.float32), {'polynomial': degree})
+    x64 = x.astype(np.float64)
+    # powers and sin in float64, rounded once: the powers as PyTorch's pow gives them (NumPy's float32
+    # power is not correctly rounded on every CPU), sin closest to PyTorch's (which is within one ulp)
+    powers = (x64[:, None] ** np.arange(1, degree + 1)).astype(np.float32)
+    return Data(powers, np.sin(x64).astype(np.float32), {'polynomial': degree})
 
 
 def random(rng, n_samples=30, n_features=8, n_targets=4):

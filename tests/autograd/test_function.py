@@ -374,3 +374,62 @@ def test_functional_create_graph():
         j = T.autograd.functional.jacobian(lambda t: t ** 3, x, create_graph=True)
         return j.requires_grad, values(T.autograd.grad(j.sum(), x)[0])
     agree(run, (True, [3.0, 12.0]), rtol=1e-12)   # d/dx sum(diag(3 x^2)) = 6x
+
+
+def _inplace_double(T):
+    class Double(T.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(2)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g * 2
+    return Double
+
+
+def test_mark_dirty_rebases_the_changed_input():
+    for T in libraries():
+        a = T.tensor([1.0, 2.0], requires_grad=True)
+        b = a.clone()
+        c = _inplace_double(T).apply(b)
+        assert c is b and b._version == 2 and type(b.grad_fn).__name__ == 'DoubleBackward'
+        (c * c).sum().backward()
+        assert a.grad.tolist() == [8.0, 16.0] and b.tolist() == [2.0, 4.0]
+        d = T.tensor([1.0, 2.0])
+        assert _inplace_double(T).apply(d) is d and d._version == 2 and not d.requires_grad
+
+
+def test_mark_dirty_makes_saved_copies_stale():
+    for T in libraries():
+        a = T.tensor([1.0, 2.0], requires_grad=True)
+        b = a.clone()
+        y = b * b                       # saves b at version 0
+        _inplace_double(T).apply(b)
+        with pytest.raises(RuntimeError, match='modified by an inplace operation'):
+            y.sum().backward()
+
+
+def test_mark_dirty_errors_as_pytorch():
+    class NotReturned(framework.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.mark_dirty(x)
+            return x.clone()
+
+        @staticmethod
+        def backward(ctx, g):
+            return g
+    for T in libraries():
+        Double = _inplace_double(T)
+        with pytest.raises(RuntimeError, match='^a leaf Variable that requires grad has been used in an in-place '
+                                               'operation.$'):
+            Double.apply(T.tensor([1.0], requires_grad=True))
+        with T.no_grad():
+            leaf = T.tensor([1.0], requires_grad=True)
+            assert Double.apply(leaf).tolist() == [2.0]
+    with pytest.raises(RuntimeError, match='^Some elements marked as dirty during the forward method were not '
+                                           'returned as output'):
+        NotReturned.apply(framework.tensor([1.0], requires_grad=True).clone())

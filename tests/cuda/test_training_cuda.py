@@ -219,8 +219,10 @@ def test_training_loop_with_loader_never_leaves_the_device(cuda):
 
 
 def _quiet(config, overrides, tmp, **kw):
-    return train(os.path.join(ROOT, 'configs', f'{config}.yaml'), overrides=list(overrides) + [f'output.dir={tmp}'],
-                 progress=False, out=open(os.devnull, 'w'), **kw)
+    with open(os.devnull, 'w') as devnull:
+        return train(os.path.join(ROOT, 'configs', f'{config}.yaml') if config else None,
+                     overrides=list(overrides) + ([f'output.dir={tmp}'] if tmp else []), progress=False, out=devnull,
+                     **kw)
 
 
 @pytest.mark.parametrize('device', ['cuda', 'auto'])
@@ -240,7 +242,7 @@ def test_checkpoint_saved_on_gpu_resumes_on_gpu_like_an_uninterrupted_run(cuda, 
     part = _quiet('classify', over, tmp_path / 'b', stop_after=31)
     arrays, _ = ckpt.load(part.run_dir)
     assert all(a.__class__ is np.ndarray for a in arrays.values())     # a checkpoint holds host arrays
-    resumed = train(None, resume=part.run_dir, progress=False, out=open(os.devnull, 'w'))
+    resumed = _quiet(None, [], None, resume=part.run_dir)
     assert all(p.is_cuda for p in resumed.model.parameters())
     assert all(not v.is_cuda if k == 'step' else v.is_cuda
                for st in resumed.optimizer.state.values() for k, v in st.items())

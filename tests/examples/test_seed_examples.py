@@ -13,11 +13,12 @@ import sys
 
 import pytest
 
+from tests.printout import NUMBER, assert_same_printout
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 EXAMPLES = os.path.join(ROOT, 'examples')
 EXPECTED = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'expected')
 SCRIPTS = sorted(f for f in os.listdir(EXAMPLES) if f.startswith('seed_') and f.endswith('.py'))
-NUMBER = re.compile(r'[-+]?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?')
 
 
 def run(source_path, cwd, env_torch=False):
@@ -31,26 +32,6 @@ def as_torch(source):
     source = re.sub(r'^import framework as torch$', 'import torch', source, flags=re.M)
     source = re.sub(r'^import framework as (\w+)$', r'import torch as \1', source, flags=re.M)
     return re.sub(r'^from framework(\.| )', r'from torch\1', source, flags=re.M)
-
-
-def normalise(text):
-    text = re.sub(r'0x[0-9a-fA-F]+', '0x?', text)
-    text = re.sub(r'\btorch\.', 'framework.', text)
-    return ' '.join(text.split())
-
-
-def compare(ours, theirs):
-    a, b = normalise(ours), normalise(theirs)
-    assert NUMBER.sub('#', a) == NUMBER.sub('#', b), f'\n--- framework:\n{ours}\n--- torch:\n{theirs}'
-    na, nb = NUMBER.findall(a), NUMBER.findall(b)
-    for x, y in zip(na, nb):
-        digits = len(y.split('e')[0].split('E')[0].split('.')[-1]) if '.' in y else 0
-        fx, fy = float(x), float(y)
-        unit = 10 ** -digits * (10 ** int(y.lower().split('e')[1]) if 'e' in y.lower() else 1)
-        # a value printed with 4 digits may round the other way after a last-bit difference: one unit;
-        # short prints (4., 27., 0.5) are exact values and must match
-        tol = max((1.01 if digits >= 3 else 0.01) * unit, 2e-5 * abs(fy), 1e-7)
-        assert abs(fx - fy) <= tol, f'{x} != {y}\n--- framework:\n{ours}\n--- torch:\n{theirs}'
 
 
 def torch_output(script, tmp_path):
@@ -68,13 +49,20 @@ def torch_output(script, tmp_path):
 @pytest.mark.parametrize('script', SCRIPTS)
 def test_seed_example_prints_what_pytorch_prints(script, tmp_path):
     ours = run(os.path.join(EXAMPLES, script), ROOT)
-    compare(ours, torch_output(script, tmp_path))
+    assert_same_printout(ours, torch_output(script, tmp_path))
 
 
-def test_seed_004_example_matches_the_config_run_exactly():
+def test_seed_004_example_agrees_with_the_config_run(tmp_path):
+    """The hand-written loop and `configs/sin_cubic.yaml` fit the same polynomial. Not bit for bit: the
+    example takes framework.sin (NumPy's float32 kernel) and the config's data generator sin in float64
+    rounded once, which differ in the last bit for some of the 2000 points."""
     ours = run(os.path.join(EXAMPLES, 'seed_004_requires_grad_and_sin_fit.py'), ROOT)
+    from framework.training import train
     from tests.training.test_trainer import SEED_004_RESULT
-    assert ours.splitlines()[-1] == SEED_004_RESULT
+    r = train(os.path.join(ROOT, 'configs', 'sin_cubic.yaml'), overrides=[f'output.dir={tmp_path}'],
+              progress=False, report=False)
+    assert_same_printout(ours.splitlines()[-1], r.polynomial, rtol=1e-5, names=('example', 'config run'))
+    assert_same_printout(ours.splitlines()[-1], SEED_004_RESULT, rtol=1e-5, names=('example', 'PyTorch 2.13'))
 
 
 def test_every_seed_has_an_example():
@@ -92,7 +80,7 @@ def test_custom_model_example_trains_to_high_accuracy(tmp_path):
 
 def test_train_custom_module_example_reaches_the_optimum(tmp_path):
     out = run(os.path.join(EXAMPLES, 'train_custom_module.py'), str(tmp_path))
-    assert '2000 steps, final loss 8.8172' in out
+    assert abs(float(re.search(r'2000 steps, final loss ([\d.]+)', out).group(1)) - 8.8172) < 1e-4
     coefficients = [float(v) for v in NUMBER.findall(out.strip().splitlines()[-1]) if '.' in v]
-    assert [abs(round(c, 4)) for c in coefficients] == [0.0, 0.8567, 0.0, 0.0933]
+    assert max(abs(abs(c) - w) for c, w in zip(coefficients, [0.0, 0.8567, 0.0, 0.0933])) < 1e-4
     assert os.path.isfile(tmp_path / 'runs' / 'custom_model' / 'checkpoint.npz')

@@ -1,6 +1,7 @@
 """The training loop: shipped configs, report, determinism, resume bit-exactness, Ctrl-C, failing runs,
 data files and user models."""
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -12,6 +13,7 @@ import pytest
 import framework
 from framework.training import train, checkpoint as ckpt, read_metrics
 from framework.training.config import safe_load
+from tests.printout import assert_same_printout
 from .helpers import ROOT, config_path
 
 # seed 004 under PyTorch 2.13 with torch.manual_seed(0) prints this line (examples/seed_004_*.py checks the
@@ -29,9 +31,11 @@ SHORT = {
 
 def quiet_train(config, overrides=(), tmp=None, **kw):
     kw.setdefault('progress', False)
-    kw.setdefault('out', open(os.devnull, 'w'))
     over = list(overrides) + ([f'output.dir={tmp}'] if tmp is not None else [])
-    return train(config, overrides=over, **kw)
+    if 'out' in kw:
+        return train(config, overrides=over, **kw)
+    with open(os.devnull, 'w') as devnull:
+        return train(config, overrides=over, out=devnull, **kw)
 
 
 def params(model):
@@ -64,12 +68,14 @@ def test_every_shipped_config_is_run_by_the_tests():
 def test_sin_cubic_reproduces_seed_004(tmp_path, capsys):
     r = train(config_path('sin_cubic'), overrides=[f'output.dir={tmp_path}'], progress=False)
     out = capsys.readouterr().out
-    assert r.polynomial == SEED_004_RESULT
-    assert SEED_004_RESULT in out.splitlines()
+    # PyTorch's digits came from another machine: 2000 float32 steps may differ in the 7th digit (tests/printout.py)
+    assert_same_printout(r.polynomial, SEED_004_RESULT, rtol=1e-5, names=('config run', 'PyTorch 2.13'))
     lines = out.splitlines()
+    assert r.polynomial in lines
     assert lines[0].startswith('99 ') and lines[19].startswith('1999 ')  # the seed's `print(t, loss.item())`
     assert abs(float(lines[19].split()[1]) - 9.177204132080078) < 1e-5
-    assert 'parameters: 4' in out and 'final loss: 9.1772' in out and 'steps/s' in out
+    assert 'parameters: 4' in out and 'steps/s' in out
+    assert abs(float(re.search(r'final loss: ([\d.]+)', out).group(1)) - 9.1772) < 2e-4
     try:
         import matplotlib  # noqa: F401
         assert os.path.isfile(os.path.join(r.run_dir, 'loss.png'))
@@ -86,9 +92,9 @@ def test_progress_bar_shows_the_running_loss(tmp_path, capsys):
 
 def test_sin_cubic_fast_reaches_its_stated_loss(tmp_path):
     r = quiet_train(config_path('sin_cubic_fast'), [], tmp_path)
-    assert round(r.final_loss, 4) == 8.8172                     # README: the least-squares optimum
+    assert abs(r.final_loss - 8.8172) < 1e-4                    # README: the least-squares optimum
     w = r.model[0].weight.detach().numpy()[0]
-    assert (round(float(w[0]), 4), round(float(w[2]), 4)) == (0.8567, -0.0933)
+    np.testing.assert_allclose([w[0], w[2]], [0.8567, -0.0933], atol=1e-4)
 
 
 def test_classify_reaches_its_stated_accuracy(tmp_path):
