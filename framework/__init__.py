@@ -75,3 +75,4 @@ def __getattr__(name):
 
 
 __version__ = '0.1.0'
+from .serialization import save, load  # noqa: E402

@@ -44,7 +44,7 @@ class Tensor:
     # let NumPy defer to us in `ndarray * Tensor` and `np.float32(3) * Tensor`
     __array_priority__ = 1000
 
-    def __init__(self, *args, dtype=None, device=None, requires_grad=False):
+    def __new__(cls, *args, dtype=None, device=None, requires_grad=False):
         """Legacy constructor: `Tensor([2, 3])` (data, default float dtype) or `Tensor(2, 3)` (shape)."""
         d = _dtype.to_dtype(dtype) if dtype is not None else _dtype.get_default_dtype()
         xp = _device.xp_for(_device.to_device(device))
@@ -58,11 +58,15 @@ class Tensor:
             if len(args) == 1 and isinstance(args[0], (tuple, list)):
                 args = tuple(args[0])
             arr = xp.zeros(tuple(int(a) for a in args), dtype=d.np)
-        _init(self, arr)
+        t = wrap(arr, _cls=cls)
         if requires_grad:
             if arr.dtype.kind not in 'fc':
                 raise RuntimeError(ONLY_FLOATING)
-            self._rg = True
+            t._rg = True
+        return t
+
+    def __init__(self, *args, **kwargs):       # __new__ built it
+        pass
 
     # ---------------------------------------------------------------- attributes
     @property
@@ -260,8 +264,7 @@ class Tensor:
         if self.grad_fn is not None:
             raise RuntimeError('Only Tensors created explicitly by the user (graph leaves) support the deepcopy '
                                'protocol at the moment.')
-        new = type(self).__new__(type(self))
-        _init(new, self._data.copy())
+        new = wrap(self._data.copy(), _cls=type(self))
         new._rg = self._rg
         if self.grad is not None:
             new.grad = self.grad.__deepcopy__(memo)
@@ -397,20 +400,8 @@ class Tensor:
         return self.new_zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
 
-def _init(t, arr):
-    t._data = arr
-    t._rg = False
-    t._grad = None
-    t.grad_fn = None
-    t._out = 0
-    t._vc = None
-    t._base = None
-    t._acc = None
-    t._hooks = None
-
-
 def wrap(arr, _new=object.__new__, _cls=Tensor):
-    """A Tensor around an array, with no history: the constructor ops use."""
+    """A Tensor (or a subclass's instance) around an array, with no history: how every tensor is made."""
     t = _new(_cls)
     t._data = arr
     t._rg = False

@@ -5,6 +5,14 @@ from .linear import Linear, Identity, Flatten, Unflatten, Bilinear
 from .activation import (ReLU, ReLU6, LeakyReLU, Sigmoid, Tanh, GELU, SiLU, ELU, Softplus, Hardtanh, LogSigmoid,
                          Softmax, LogSoftmax, Softmin)
 from .dropout import Dropout
+from .sparse import Embedding, EmbeddingBag
+from .normalization import LayerNorm, GroupNorm, RMSNorm
+from .activation import (Mish, Hardswish, Hardsigmoid, PReLU, Softsign, Tanhshrink, Softshrink, Hardshrink, CELU,
+                         SELU, GLU, Threshold)
+from .distance import CosineSimilarity, PairwiseDistance
+from .pixelshuffle import PixelShuffle, PixelUnshuffle
+from .loss import (KLDivLoss, CosineEmbeddingLoss, MarginRankingLoss, TripletMarginLoss, PoissonNLLLoss,
+                   GaussianNLLLoss, HingeEmbeddingLoss, SoftMarginLoss, MultiLabelSoftMarginLoss)
 from .container import Sequential, ModuleList, ModuleDict, ParameterList, ParameterDict
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, NLLLoss,
                    CrossEntropyLoss)

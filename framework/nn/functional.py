@@ -226,6 +226,26 @@ def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
     return input / where(n < eps, eps, n)
 
 
+# ---- embeddings, normalization, activations, distances, losses (framework/ops/embedding.py, norms.py,
+# activation.py, distance.py, margin_loss.py, likelihood_loss.py)
+from ..ops.embedding import embedding, embedding_bag  # noqa: E402
+from ..ops.norms import layer_norm, group_norm, rms_norm  # noqa: E402
+
+from ..ops.activation import (mish, hardswish, hardsigmoid, softsign, tanhshrink, softshrink,  # noqa: E402
+                              hardshrink, threshold, celu, selu, glu, prelu)
+
+from ..ops.distance import cosine_similarity, pairwise_distance, pixel_shuffle, pixel_unshuffle  # noqa: E402
+from ..ops.margin_loss import (cosine_embedding_loss, margin_ranking_loss, triplet_margin_loss,  # noqa: E402
+                               hinge_embedding_loss, soft_margin_loss, multilabel_soft_margin_loss)
+from ..ops.likelihood_loss import kl_div, poisson_nll_loss, gaussian_nll_loss  # noqa: E402
+
+__all__ += ['embedding', 'embedding_bag', 'layer_norm', 'group_norm', 'rms_norm', 'mish', 'hardswish', 'hardsigmoid',
+            'softsign', 'tanhshrink', 'softshrink', 'hardshrink', 'threshold', 'celu', 'selu', 'glu', 'prelu',
+            'cosine_similarity', 'pairwise_distance', 'pixel_shuffle', 'pixel_unshuffle', 'cosine_embedding_loss',
+            'margin_ranking_loss', 'triplet_margin_loss', 'hinge_embedding_loss', 'soft_margin_loss',
+            'multilabel_soft_margin_loss', 'kl_div', 'poisson_nll_loss', 'gaussian_nll_loss']
+
+
 def flatten(input, start_dim=0, end_dim=-1):
     return input.flatten(start_dim, end_dim)
 

@@ -1,5 +1,5 @@
 """Parameter: a leaf Tensor that a Module registers when assigned as an attribute."""
-from .._tensor import Tensor, _init, wrap, ONLY_FLOATING
+from .._tensor import Tensor, wrap, ONLY_FLOATING
 
 
 class Parameter(Tensor):
@@ -9,8 +9,7 @@ class Parameter(Tensor):
         if data is None:
             from ..creation import empty
             data = empty(0)
-        p = object.__new__(cls)
-        _init(p, data._data if isinstance(data, Tensor) else wrap(data)._data)
+        p = wrap(data._data if isinstance(data, Tensor) else wrap(data)._data, _cls=cls)
         if requires_grad:
             if p._data.dtype.kind not in 'fc':   # PyTorch's wording here differs from the setter's
                 raise RuntimeError(ONLY_FLOATING)
@@ -50,8 +49,7 @@ class Buffer(Tensor):
         if data is None:
             from ..creation import empty
             data = empty(0)
-        b = object.__new__(cls)
-        _init(b, data._data)
+        b = wrap(data._data, _cls=cls)
         b.persistent = persistent
         return b
 

@@ -1,9 +1,7 @@
 """Adam and AdamW (decoupled weight decay), with amsgrad and maximize; PyTorch's single-tensor update."""
-import numpy as np
-
 from .. import _device
 from .._tensor import bump_version, wrap
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_fused, _check_step_flags, _new_step
 
 
 class Adam(Optimizer):
@@ -25,13 +23,14 @@ class Adam(Optimizer):
                     'differentiable': differentiable, 'fused': fused,
                     'decoupled_weight_decay': decoupled_weight_decay}
         super().__init__(params, defaults)
+        _check_fused(defaults)
 
     def __setstate__(self, state):
         super().__setstate__(state)
         for group in self.param_groups:
-            group.setdefault('amsgrad', False)
-            group.setdefault('maximize', False)
-            group.setdefault('decoupled_weight_decay', False)
+            for key, value in (('amsgrad', False), ('maximize', False), ('foreach', None), ('capturable', False),
+                               ('differentiable', False), ('fused', None), ('decoupled_weight_decay', False)):
+                group.setdefault(key, value)
 
     def step(self, closure=None):
         loss = self._closure(closure)
@@ -48,11 +47,13 @@ class Adam(Optimizer):
                 g = p.grad
                 if g is None:
                     continue
+                if not group['fused']:          # fused kernels are capturable on the GPU by design
+                    _check_step_flags(group, p)
                 a = p._data
                 xp = _device.xp_of(a)
                 st = state[p]
                 if not st:
-                    st['step'] = wrap(np.zeros((), dtype=np.float32))
+                    st['step'] = _new_step()
                     st['exp_avg'] = wrap(xp.zeros_like(a))
                     st['exp_avg_sq'] = wrap(xp.zeros_like(a))
                     if amsgrad:

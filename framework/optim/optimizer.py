@@ -7,6 +7,9 @@ from collections import defaultdict, OrderedDict
 import copy
 import itertools
 
+import numpy as np
+
+from .. import _dtype
 from .._hooks import RemovableHandle
 from .._tensor import Tensor, clear_grad, wrap
 from ..autograd.grad_mode import enable_grad
@@ -19,6 +22,33 @@ class _RequiredParameter:
 
 
 required = _RequiredParameter()
+
+
+def _new_step(value=0.0):
+    """A per-parameter counter as PyTorch keeps it: a 0-d float tensor on the CPU, float64 only when that is
+    the default dtype, so that state dicts hold the same tensors as PyTorch's."""
+    dt = np.float64 if _dtype.get_default_dtype() is _dtype.float64 else np.float32
+    return wrap(np.array(value, dtype=dt))
+
+
+_CAPTURABLE_DEVICES = "['cuda', 'xpu', 'hpu', 'privateuseone', 'xla']"
+
+
+def _check_step_flags(group, p, what='params and state_steps', devices=_CAPTURABLE_DEVICES):
+    """foreach and fused choose PyTorch kernels and change nothing here; capturable and differentiable are
+    accepted where PyTorch accepts them and refused with its errors where it does not."""
+    if group.get('capturable') and p.device.type != 'cuda':
+        raise AssertionError(f'If capturable=True, {what} must be on supported devices: {devices}.')
+    if group.get('differentiable') and p.is_leaf and p.requires_grad:
+        raise RuntimeError('a leaf Variable that requires grad is being used in an in-place operation.')
+
+
+def _check_fused(defaults):
+    if defaults.get('fused'):
+        if defaults.get('differentiable'):
+            raise RuntimeError('`fused` does not support `differentiable`')
+        if defaults.get('foreach'):
+            raise RuntimeError('`fused` and `foreach` cannot be `True` together.')
 
 
 class Optimizer:

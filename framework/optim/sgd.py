@@ -1,7 +1,7 @@
 """SGD with PyTorch's exact update (momentum buffer starts as a copy of the first gradient)."""
 from .. import _device
 from .._tensor import bump_version, wrap
-from .optimizer import Optimizer
+from .optimizer import Optimizer, _check_fused, _check_step_flags
 
 
 class SGD(Optimizer):
@@ -19,6 +19,7 @@ class SGD(Optimizer):
         if nesterov and (momentum <= 0 or dampening != 0):
             raise ValueError('Nesterov momentum requires a momentum and zero dampening')
         super().__init__(params, defaults)
+        _check_fused(defaults)
 
     def __setstate__(self, state):
         super().__setstate__(state)
@@ -36,10 +37,13 @@ class SGD(Optimizer):
             wd = group['weight_decay']
             nesterov = group['nesterov']
             maximize = group['maximize']
+            check = group['differentiable']
             for p in group['params']:
                 g = p.grad
                 if g is None:
                     continue
+                if check:
+                    _check_step_flags(group, p)
                 a = p._data
                 d_p = g._data
                 xp = _device.xp_of(a)

@@ -44,20 +44,41 @@ def _new_run_dir(cfg, name):
     return path
 
 
-def train(config=None, overrides=None, resume=None, progress=None, stop_after=None, report=True, out=None):
+# the last line of a run's config.yaml: a file without it was cut short
+CONFIG_END = '# end of config.yaml (written by train.py)\n'
+
+
+def _run_config(path, overrides):
+    """The config of a run directory; a damaged config.yaml is one ConfigError line naming it and how."""
+    with open(path, 'rb') as f:
+        text = f.read()
+    if not text.endswith(CONFIG_END.encode()):
+        how = 'it is empty' if not text.strip() else f'it was cut short (its last line is not {CONFIG_END.strip()!r})'
+        raise ConfigError(f'--resume: {path} is damaged: {how}')
+    try:
+        return load_config(path, overrides)
+    except ConfigError as e:
+        if str(e).startswith('override'):
+            raise
+        raise ConfigError(f'--resume: {path} is damaged or was edited: {e}') from None
+
+
+def train(config=None, overrides=None, resume=None, progress=None, stop_after=None, report=True, out=None,
+          from_previous=False, graph=False):
     """Train what ``config`` describes (or continue the run in ``resume``) and return a TrainResult.
 
     progress: show the tqdm bar (default: the config's train.progress). stop_after: end this call after so
     many steps, with a checkpoint, as Ctrl-C would (for tests and for splitting long runs). report: print
-    the report and write report.json and loss.png."""
+    the report and write report.json and loss.png. from_previous: resume from the checkpoint before the
+    newest (after the newest was damaged). graph: first write RUN/graph.svg (or graph.dot) of one step's
+    backward graph."""
     out = out or sys.stdout
     if resume is not None:
         cfg_path = os.path.join(resume, 'config.yaml')
         if not os.path.isfile(cfg_path):
             raise ConfigError(f'--resume: {resume} is not a run directory (no config.yaml in it)')
-        if not os.path.isfile(os.path.join(resume, checkpoint.CHECKPOINT)):
-            raise ConfigError(f'--resume: no {checkpoint.CHECKPOINT} in {resume}')
-        cfg, _ = load_config(cfg_path, overrides)
+        cfg, _ = _run_config(cfg_path, overrides)
+        resume_state = checkpoint.load_for_resume(resume, from_previous)
         name = os.path.basename(os.path.normpath(resume))
     else:
         if config is None:
@@ -69,17 +90,24 @@ def train(config=None, overrides=None, resume=None, progress=None, stop_after=No
         if dctx.rank != 0:                      # rank 0 alone prints and writes
             progress, report, out = False, False, open(os.devnull, 'w')
     try:
-        run = Run(cfg, name=name, progress=progress, out=out).build()
+        run = Run(cfg, name=name, progress=progress, out=out)
+        run.resuming = resume is not None
+        run.build()
         run.dist = dctx
         if resume is not None:
             run.run_dir = resume
+            run.resume_state = resume_state
         elif dctx is None:
             run.run_dir = _new_run_dir(cfg, name)
         else:
             run.run_dir = dctx.broadcast(_new_run_dir(cfg, name) if dctx.rank == 0 else None)
         if dctx is None or dctx.rank == 0:
-            with open(os.path.join(run.run_dir, 'config.yaml'), 'w', encoding='utf-8') as f:
-                f.write(resolved_yaml(cfg))
+            checkpoint.atomic_write(os.path.join(run.run_dir, 'config.yaml'),
+                                    lambda f: f.write((resolved_yaml(cfg) + CONFIG_END).encode('utf-8')))
+            if graph:
+                path, notice = run.write_graph()
+                print(f"graph of one step's loss: {path}" + (f' ({notice})' if notice else ''), file=out,
+                      flush=True)
         result = run.fit(resume=resume is not None, stop_after=stop_after)
     finally:
         if dctx is not None:
@@ -120,12 +148,19 @@ def main(argv=None):
     parser.add_argument('--config', metavar='FILE', help='YAML config (configs/NAME.yaml)')
     parser.add_argument('--resume', metavar='RUN_DIR', help='continue the run in RUN_DIR from its checkpoint '
                         '(bit-identical to an uninterrupted run)')
+    parser.add_argument('--from-previous', action='store_true', help='with --resume: continue from the checkpoint '
+                        'before the newest (checkpoint.prev.npz), when the newest is damaged')
     parser.add_argument('--no-progress', action='store_true', help='no progress bar')
+    parser.add_argument('--graph', action='store_true', help="write RUN/graph.svg (graph.dot without graphviz) "
+                        "of one training step's backward graph")
     parser.add_argument('overrides', nargs='*', metavar='dotted.key=value', help='config overrides (see below)')
     args = parser.parse_intermixed_args(argv)
     if args.config is None and args.resume is None:
         parser.print_usage(sys.stderr)
         print('train.py: error: give --config FILE (or --resume RUN_DIR)', file=sys.stderr)
+        return 2
+    if args.from_previous and args.resume is None:
+        print('train.py: error: --from-previous goes with --resume RUN_DIR', file=sys.stderr)
         return 2
     if args.config is not None and args.resume is not None:
         print('train.py: error: --resume takes the config from the run directory; drop --config '
@@ -133,7 +168,8 @@ def main(argv=None):
         return 2
     try:
         result = train(args.config, overrides=args.overrides, resume=args.resume,
-                       progress=False if args.no_progress else None)
+                       progress=False if args.no_progress else None, from_previous=args.from_previous,
+                       graph=args.graph)
     except (ConfigError, DistributedUnavailable) as e:
         print(f'train.py: error: {e}', file=sys.stderr)
         return 2

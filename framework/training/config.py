@@ -164,6 +164,13 @@ SCHEMA = {
                                          'existing one gets a -1, -2, ... suffix unless overwrite'),
         'overwrite': Key(BOOL, False, 'reuse output.dir/output.name even if it exists'),
         'plot': Key(BOOL, True, 'write loss.png when matplotlib is importable'),
+        'export': Key(nullable(choice('pt', 'safetensors')), None,
+                      'also write the final weights as model.pt (PyTorch\'s format: torch.load reads it) or '
+                      'model.safetensors in the run directory'),
+    },
+    'logging': {
+        'tensorboard': Key(BOOL, False, 'also write the metrics.csv values as TensorBoard event files in '
+                                        'RUN/tensorboard (needs tensorboardX: pip install -e ".[tensorboard]")'),
     },
     'distributed': {
         'backend': Key(choice('auto', 'mpi', 'nccl'), 'auto', 'under mpiexec: mpi (CPU) or nccl (GPU); auto: nccl '
@@ -185,6 +192,7 @@ MODEL_KEYS = {
     'class': '`package.module:Name` of a user nn.Module (instead of layers)',
     'kwargs': 'keyword arguments for `class`',
     'init': 'initial parameter values: a mapping `param.name: nested list`, or the path of an .npz of arrays',
+    'weights': 'a .pt/.pth/.safetensors state dict loaded into the model before training (strict key check)',
 }
 SCHEDULER_INTERVALS = ('epoch', 'step')
 
@@ -244,7 +252,7 @@ def _model(value):
     if has_layers == has_class:
         raise ConfigError('model: set exactly one of model.layers (a list of layers) or model.class '
                           '(package.module:Name)')
-    out = {'layers': None, 'class': None, 'kwargs': {}, 'init': None}
+    out = {'layers': None, 'class': None, 'kwargs': {}, 'init': None, 'weights': None}
     if has_layers:
         layers = value['layers']
         if not isinstance(layers, list) or not layers:
@@ -263,6 +271,12 @@ def _model(value):
     if init is not None and not isinstance(init, (str, dict)):
         _fail('model.init', 'a mapping of parameter names to values, or an .npz path', init)
     out['init'] = init
+    weights = value.get('weights')
+    if weights is not None:
+        weights = STR('model.weights', weights)
+        if not weights.endswith(('.pt', '.pth', '.safetensors')):
+            _fail('model.weights', 'a .pt, .pth or .safetensors file', weights)
+    out['weights'] = weights
     return out
 
 
@@ -289,7 +303,8 @@ def resolve(raw):
         raw = {}
     if not isinstance(raw, dict):
         _fail('config', 'a mapping of sections', raw)
-    valid = list(TOP) + ['data', 'model', 'loss', 'optimizer', 'scheduler', 'train', 'output', 'distributed']
+    valid = list(TOP) + ['data', 'model', 'loss', 'optimizer', 'scheduler', 'train', 'output', 'logging',
+                         'distributed']
     for k in raw:
         if k not in valid:
             raise unknown_key('', str(k), valid)
@@ -310,6 +325,7 @@ def resolve(raw):
     cfg['scheduler'] = sched
     cfg['train'] = _section('train', raw.get('train'), SCHEMA['train'])
     cfg['output'] = _section('output', raw.get('output'), SCHEMA['output'])
+    cfg['logging'] = _section('logging', raw.get('logging'), SCHEMA['logging'])
     cfg['distributed'] = _section('distributed', raw.get('distributed'), SCHEMA['distributed'])
     t = cfg['train']
     if (t['steps'] is None) == (t['epochs'] is None):

@@ -34,9 +34,14 @@ def layers():
     return {**found, **_extra['layer']}
 
 
+# losses of three inputs, which the trainer's loss(output, target) cannot call
+_NOT_TWO_INPUT_LOSSES = {'CosineEmbeddingLoss', 'MarginRankingLoss', 'TripletMarginLoss', 'GaussianNLLLoss'}
+
+
 def losses():
     from .. import nn
-    return {**_classes(nn, nn.Module, lambda n: n.endswith('Loss')), **_extra['loss']}
+    return {**_classes(nn, nn.Module, lambda n: n.endswith('Loss') and n not in _NOT_TWO_INPUT_LOSSES),
+            **_extra['loss']}
 
 
 def optimizers():
@@ -64,10 +69,14 @@ def lookup(kind, name, path, table):
 
 # Parameters that commonly have no default (or a None one) but a known type.
 _INTS = {'in_features', 'out_features', 'in1_features', 'in2_features', 'step_size', 'T_max', 'T_0', 'T_mult',
-         'total_iters', 'start_dim', 'end_dim', 'dim', 'num_classes', 'last_epoch', 'ignore_index'}
+         'total_iters', 'start_dim', 'end_dim', 'dim', 'num_classes', 'last_epoch', 'ignore_index',
+         'total_steps', 'epochs', 'steps_per_epoch', 'step_size_up', 'num_embeddings', 'embedding_dim',
+         'num_groups', 'num_channels', 'num_parameters', 'upscale_factor', 'downscale_factor'}
 _POSITIVE = {'step_size', 'T_max', 'T_0'}
 _NUMBERS = {'lr', 'gamma', 'momentum', 'weight_decay', 'eps', 'p', 'negative_slope', 'alpha', 'beta', 'eta_min',
-            'factor', 'start_factor', 'end_factor', 'min_val', 'max_val', 'delta', 'label_smoothing', 'max_lr'}
+            'factor', 'start_factor', 'end_factor', 'min_val', 'max_val', 'delta', 'label_smoothing', 'max_lr',
+            'rho', 'lr_decay', 'initial_accumulator_value', 'momentum_decay', 'power', 'pct_start', 'div_factor',
+            'final_div_factor'}
 
 
 def _expect(path, default, value):

@@ -54,6 +54,8 @@ class Run:
         self._stop = False
         self._stop_asked = False    # Ctrl-C seen by this rank; the ranks agree on stopping (see fit)
         self.dist = None            # a training.distributed.Context under mpiexec
+        self.resume_state = None      # (arrays, meta) chosen by checkpoint.load_for_resume
+        self.resuming = False
 
     # ------------------------------------------------------------------ building (all config errors)
     def build(self):
@@ -74,6 +76,10 @@ class Run:
         self.optimizer = self._optimizer(cfg['optimizer'])
         self.scheduler = self._scheduler(cfg['scheduler'])
         self._check_forward()
+        if cfg['output']['export'] == 'safetensors':
+            _require('safetensors', 'output.export: safetensors', 'safetensors')
+        if cfg['logging']['tensorboard']:
+            _require('tensorboardX', 'logging.tensorboard', 'tensorboard')
         return self
 
     def _device(self, name):
@@ -107,6 +113,8 @@ class Run:
             model = nn.Sequential(*mods)
         if m['init'] is not None:
             self._init(model, m['init'])
+        if m['weights'] is not None and not self.resuming:    # on resume the checkpoint has the weights
+            load_weights(model, m['weights'])
         return model
 
     def _init(self, model, init):
@@ -173,6 +181,28 @@ class Run:
             fw.set_rng_state(state)
             self.model.train()
 
+    def write_graph(self):
+        """RUN/graph.svg (or graph.dot without graphviz) of the backward graph of one training step's loss.
+
+        The forward runs on the first batch with framework's RNG state restored afterwards, so the run's
+        numbers are the same with or without --graph. Returns (path, notice or None)."""
+        fw = _fw()
+        from ..autograd.graph import to_dot
+        n = len(self.train_data.x)
+        bs = min(self.cfg['train']['batch_size'] or n, n)
+        state = fw.get_rng_state()
+        try:
+            x = fw.tensor(self.train_data.x[:bs], device=self.device)
+            y = fw.tensor(self.train_data.y[:bs], device=self.device)
+            loss = self.loss_fn(self.model(x), y)
+            dot = to_dot({'loss': loss}, params=dict(self.model.named_parameters()))
+        finally:
+            fw.set_rng_state(state)
+        try:
+            return dot.render(os.path.join(self.run_dir, 'graph.svg')), None
+        except (ModuleNotFoundError, RuntimeError) as e:
+            return dot.save(os.path.join(self.run_dir, 'graph.dot')), str(e)
+
     # ------------------------------------------------------------------ state
     def state_arrays(self, step, epoch, pos, perm, best, wall):
         fw = _fw()
@@ -197,10 +227,7 @@ class Run:
 
     def restore(self):
         fw = _fw()
-        try:
-            arrays, meta = ckpt.load(self.run_dir)
-        except (OSError, ValueError, KeyError) as e:
-            raise ConfigError(f'--resume: cannot load the checkpoint in {self.run_dir}: {e}') from None
+        arrays, meta = self.resume_state if self.resume_state is not None else ckpt.load_for_resume(self.run_dir)
         try:
             ckpt.load_model_arrays(self.model, arrays, self.device)
             # decoded on the CPU: load_state_dict moves the state to its parameters' device, and leaves
@@ -234,7 +261,8 @@ class Run:
         Y = fw.tensor(y_np, device=self.device)
 
         step, epoch, pos, perm, best, wall0 = 0, 0, 0, None, None, 0.0
-        log = MetricLog(self.run_dir, self._columns(), write=dctx is None or dctx.rank == 0)
+        log = MetricLog(self.run_dir, self._columns(), tensorboard=cfg['logging']['tensorboard'],
+                        write=dctx is None or dctx.rank == 0)
         if resume:
             meta, perm = self.restore()
             step, epoch, pos, best, wall0 = meta['step'], meta['epoch'], meta['pos'], meta['best'], meta['wall_time']
@@ -325,17 +353,20 @@ class Run:
         finally:
             self._restore_sigint()
             bar.close()
+            log.close()
         wall = wall0 + time.perf_counter() - t0
         run_wall = time.perf_counter() - t0
         interrupted = step < total
         self.save(step, epoch, pos, perm, best, wall)
+        if cfg['output']['export'] and (dctx is None or dctx.rank == 0):
+            export_weights(self.model, self.run_dir, cfg['output']['export'])
         final = history[-1] if history else {}
         return TrainResult(
-            run_dir=self.run_dir, config=cfg, model=model, optimizer=opt, scheduler=sched, history=history,
+            run_dir=self.run_dir, config=cfg, model=self.model, optimizer=opt, scheduler=sched, history=history,
             steps=step, total_steps=total, epochs=epoch, final_loss=final.get('loss'), best_loss=best,
             metrics={k: v for k, v in final.items() if k not in ('step', 'epoch')},
             wall_time=wall, steps_per_sec=(step - (meta['step'] if resume else 0)) / run_wall if run_wall else 0.0,
-            num_params=count_parameters(model), interrupted=interrupted, stopped_by_signal=self._stop,
+            num_params=count_parameters(self.model), interrupted=interrupted, stopped_by_signal=self._stop,
             polynomial=polynomial(self.model, self.info), world_size=dctx.world if dctx else 1,
             backend=dctx.backend if dctx else None)
 
@@ -436,28 +467,47 @@ def metric(name, out, y, loss_name):
 
 
 class MetricLog:
-    """metrics.csv in the run directory: one row per log step, flushed as written."""
+    """metrics.csv in the run directory: one row per log step, flushed as written; with tensorboard, the same
+    values as TensorBoard scalars (tag = column, global step = step) in RUN/tensorboard."""
 
-    def __init__(self, run_dir, columns, write=True):
+    def __init__(self, run_dir, columns, tensorboard=False, write=True):
         self.path = os.path.join(run_dir, 'metrics.csv')
         self.columns, self.rows = columns, []
-        self.enabled = write         # False on ranks other than 0: they keep the rows, rank 0 the file
+        self.enabled = write         # False on ranks other than 0: they keep the rows, rank 0 the files
+        self.tb_dir = os.path.join(run_dir, 'tensorboard') if tensorboard and write else None
+        self.tb = None
 
     def start(self):
         if not self.enabled:
             return
         with open(self.path, 'w', encoding='utf-8') as f:
             f.write(','.join(self.columns) + '\n')
+        self._open_tensorboard(None)
 
     def truncate(self, step):
         """On resume: keep the rows up to the checkpoint's step, drop what came after it."""
         if not self.enabled:         # rank 0 may be rewriting the file: its rows come by broadcast
             return
         self.rows = [r for r in read_metrics(self.path) if r['step'] <= step] if os.path.exists(self.path) else []
-        self.start()
-        with open(self.path, 'a', encoding='utf-8') as f:
+        with open(self.path, 'w', encoding='utf-8') as f:
+            f.write(','.join(self.columns) + '\n')
             for r in self.rows:
                 f.write(self._line(r))
+        self._open_tensorboard(step + 1)
+
+    def _open_tensorboard(self, purge_step):
+        if self.tb_dir is None:
+            return
+        from tensorboardX import SummaryWriter
+        # purge_step: on resume, TensorBoard drops the events logged after the checkpoint, as the CSV does
+        # the suffix keeps a resume within the same second from reusing (and truncating) the first file's name
+        self.tb = SummaryWriter(logdir=self.tb_dir, purge_step=purge_step, flush_secs=10,
+                                filename_suffix=f'.{time.time_ns()}')
+
+    def close(self):
+        if self.tb is not None:
+            self.tb.close()
+            self.tb = None
 
     def _line(self, row):
         return ','.join('' if row.get(c) is None else repr(row[c]) for c in self.columns) + '\n'
@@ -468,6 +518,10 @@ class MetricLog:
             return
         with open(self.path, 'a', encoding='utf-8') as f:
             f.write(self._line(row))
+        if self.tb is not None:
+            for c in self.columns:
+                if c != 'step' and row.get(c) is not None:
+                    self.tb.add_scalar(c, row[c], global_step=row['step'])
 
 
 def read_metrics(path):
@@ -497,3 +551,63 @@ def polynomial(model, info):
     b = lin.bias.detach().cpu().numpy()
     terms = [f'{b[0].item()}'] + [f"{w[0, k].item()} x{'' if k == 0 else f'^{k + 1}'}" for k in range(degree)]
     return 'Result: y = ' + ' + '.join(terms)
+
+
+def _require(module, what, extra):
+    import importlib
+    try:
+        importlib.import_module(module)
+    except ImportError:
+        raise ConfigError(f'{what} needs the {module} package: pip install -e ".[{extra}]"') from None
+
+
+def _state_dict_in(obj):
+    """The state dict in a weights file: the file itself, or its 'state_dict' / 'model' entry (common wrappers)."""
+    from .._tensor import Tensor
+    for cand in (obj, obj.get('state_dict') if isinstance(obj, dict) else None,
+                 obj.get('model') if isinstance(obj, dict) else None):
+        if isinstance(cand, dict) and cand and all(isinstance(k, str) and isinstance(v, Tensor)
+                                                   for k, v in cand.items()):
+            return cand
+    return None
+
+
+def load_weights(model, path):
+    """Load a .pt/.pth/.safetensors state dict into model, strictly; a ConfigError lists what does not fit."""
+    import pickle
+    fw = _fw()
+    if not os.path.isfile(path):
+        raise ConfigError(f'model.weights: file not found: {path}')
+    try:
+        obj = fw.load(path, map_location='cpu')
+    except (RuntimeError, pickle.UnpicklingError, ModuleNotFoundError, OSError) as e:
+        raise ConfigError(f'model.weights: {e}') from None
+    sd = _state_dict_in(obj)
+    if sd is None:
+        raise ConfigError(f'model.weights: {path} holds no state dict (a mapping of parameter names to tensors, '
+                          "or one under 'state_dict' or 'model')")
+    own = model.state_dict()
+    problems = []
+    missing = [k for k in own if k not in sd]
+    unexpected = [k for k in sd if k not in own]
+    shapes = [f'{k} (file {list(sd[k].shape)}, model {list(own[k].shape)})'
+              for k in own if k in sd and tuple(sd[k].shape) != tuple(own[k].shape)]
+    if missing:
+        problems.append('missing keys: ' + ', '.join(missing))
+    if unexpected:
+        problems.append('unexpected keys: ' + ', '.join(unexpected))
+    if shapes:
+        problems.append('shape mismatch: ' + ', '.join(shapes))
+    if problems:
+        raise ConfigError(f'model.weights: {path} does not fit the model: ' + '; '.join(problems))
+    model.load_state_dict(sd, strict=True)
+
+
+def export_weights(model, run_dir, fmt):
+    """RUN/model.pt or RUN/model.safetensors: the model's state dict on the CPU, for PyTorch or anyone else."""
+    fw = _fw()
+    from collections import OrderedDict
+    sd = OrderedDict((k, v.detach().cpu()) for k, v in model.state_dict().items())
+    path = os.path.join(run_dir, f'model.{fmt}')
+    fw.save(sd, path)
+    return path

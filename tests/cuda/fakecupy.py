@@ -136,3 +136,5 @@ cupyx = types.SimpleNamespace(scatter_add=lambda a, idx, v: np.add.at(
 float16, float32, float64 = np.float16, np.float32, np.float64
 int8, int16, int32, int64, uint8, bool_ = np.int8, np.int16, np.int32, np.int64, np.uint8, np.bool_
 pi, e, inf, nan, newaxis = np.pi, np.e, np.inf, np.nan, np.newaxis
+lib = types.SimpleNamespace(stride_tricks=types.SimpleNamespace(
+    as_strided=lambda x, shape=None, strides=None: _dev(np.lib.stride_tricks.as_strided(x, shape, strides))))

@@ -39,8 +39,11 @@ def _mpi_train(tmp_path, *args, n=2):
 
 def test_two_ranks_match_one_process(tmp_path):
     one = _single(tmp_path)
-    r = _mpi_train(tmp_path, '--config', MLP, '--no-progress', 'output.name=dp')
+    r = _mpi_train(tmp_path, '--config', MLP, '--no-progress', 'output.name=dp', 'output.export=pt')
     _same(_model(one.run_dir), _model(tmp_path / 'dp'))
+    import framework
+    exported = framework.load(str(tmp_path / 'dp' / 'model.pt'))       # the plain model's keys, not DDP's
+    assert list(exported) == list(one.model.state_dict())
     assert sorted(os.listdir(tmp_path)) == ['dp', 'single']          # rank 1 made no run directory of its own
     assert r.stdout.count('run directory:') == 1                     # one report, from rank 0
     assert 'processes: 2 (mpi), data-parallel' in r.stdout
