@@ -14,7 +14,8 @@ from .config import ConfigError, show, is_number, is_int
 
 
 class Data:
-    """Features ``x`` (float32, 2-D) and targets ``y``; ``info`` carries what the report needs."""
+    """Features ``x`` (float32; (N, features), or (N, C, H, W) images as they are) and targets ``y``;
+    ``info`` carries what the report needs."""
 
     def __init__(self, x, y, info=None):
         self.x, self.y, self.info = x, y, info or {}
@@ -74,7 +75,19 @@ def blobs(rng, n_samples=600, n_features=2, n_classes=3, spread=1.0):
     return Data(x.astype(np.float32), y.astype(np.int64))
 
 
-GENERATORS = {'sin_cubic': sin_cubic, 'random': random, 'spirals': spirals, 'blobs': blobs}
+def digits(rng):
+    """scikit-learn's handwritten digits (1,797 real 8x8 grey images, 10 classes, shipped inside
+    scikit-learn: nothing is downloaded) as (N, 1, 8, 8) float32 in [0, 1] and int64 labels."""
+    try:
+        from sklearn.datasets import load_digits
+    except ImportError:
+        raise ConfigError('data.name: digits needs scikit-learn: pip install -e ".[data]"') from None
+    d = load_digits()
+    x = (d.images[:, None] / 16.0).astype(np.float32)
+    return Data(x, d.target.astype(np.int64), {'images': '1x8x8'})
+
+
+GENERATORS = {'sin_cubic': sin_cubic, 'random': random, 'spirals': spirals, 'blobs': blobs, 'digits': digits}
 FILE_FORMATS = ('npz', 'csv')
 
 
@@ -111,10 +124,12 @@ def _load_npz(path, features, target):
         if k not in arrays:
             where = f'data.features[{i}]' if i < len(names) else 'data.target'
             raise ConfigError(f"{where}: no array {k!r} in {path} (arrays: {', '.join(arrays) or 'none'})")
-    cols = [arrays[k].reshape(len(arrays[k]), -1) for k in names]
-    n = {len(c) for c in cols} | {len(arrays[target])}
+    n = {len(arrays[k]) for k in names} | {len(arrays[target])}
     if len(n) != 1:
         raise ConfigError(f'data: arrays in {path} have different lengths: {sorted(n)}')
+    if len(names) == 1 and arrays[names[0]].ndim > 2:
+        return arrays[names[0]].astype(np.float32), arrays[target]      # images keep their (N, C, H, W) shape
+    cols = [arrays[k].reshape(len(arrays[k]), -1) for k in names]
     return np.concatenate(cols, 1).astype(np.float32), arrays[target]
 
 

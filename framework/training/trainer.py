@@ -174,7 +174,7 @@ class Run:
                 self.loss_fn(self.model(x), y)
         except Exception as e:  # the message is all the user needs; the shapes are in it
             raise ConfigError(f'model/loss: the model does not fit the data: {type(e).__name__}: {str(e).strip()} '
-                              f'(features: {self.train_data.x.shape[1]} columns, targets: '
+                              f'(features: {_feature_shape(self.train_data.x)}, targets: '
                               f'{tuple(self.train_data.y.shape[1:]) or "one value"} per sample, '
                               f'{self.train_data.y.dtype})') from None
         finally:
@@ -551,6 +551,11 @@ def polynomial(model, info):
     b = lin.bias.detach().cpu().numpy()
     terms = [f'{b[0].item()}'] + [f"{w[0, k].item()} x{'' if k == 0 else f'^{k + 1}'}" for k in range(degree)]
     return 'Result: y = ' + ' + '.join(terms)
+
+
+def _feature_shape(x):
+    """How a config error describes the inputs: columns of a table, or the shape of one image."""
+    return f'{x.shape[1]} columns' if x.ndim == 2 else f'shape {tuple(x.shape[1:])} per sample'
 
 
 def _require(module, what, extra):

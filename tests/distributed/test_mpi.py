@@ -11,7 +11,7 @@ import pytest
 from .helpers import run_mpi, script
 
 CHECKS = ['collectives', 'construction', 'equivalence', 'no_sync', 'find_unused_parameters', 'unused_error',
-          'shape_check', 'sampler', 'done']
+          'shape_check', 'cnn', 'batchnorm_buffers', 'sampler', 'done']
 
 
 @pytest.fixture(scope='module')

@@ -155,7 +155,7 @@ class DistributedDataParallel(Module):
         sync = is_grad_enabled() and self.require_backward_grad_sync
         if self.broadcast_buffers and self.require_forward_param_sync and self._world > 1:
             buffers = self._buffer_list()
-            if buffers and is_grad_enabled():
+            if buffers:
                 self._broadcast_from_rank0(buffers)
         out = self.module(*inputs, **kwargs)
         if sync:

@@ -200,6 +200,49 @@ else:
     raise AssertionError('no error for different models')
 ok('shape_check')
 
+# ---- a CNN (convolution, pooling) likewise equals one process on the concatenated batch
+torch.manual_seed(5)
+cnn = nn.Sequential(nn.Conv2d(2, 4, 3, padding=1), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(),
+                    nn.Linear(4 * 4 * 4, 3)).double()
+cnn_ref = copy.deepcopy(cnn)
+torch.manual_seed(6)
+imgs = torch.randn(4 * world, 2, 8, 8, dtype=torch.float64)
+labels = torch.randint(0, 3, (4 * world,))
+cddp = DDP(cnn)
+copt = torch.optim.SGD(cddp.parameters(), lr=0.05, momentum=0.9)
+ropt = torch.optim.SGD(cnn_ref.parameters(), lr=0.05, momentum=0.9)
+ce = nn.CrossEntropyLoss()
+for step in range(3):
+    copt.zero_grad()
+    ce(cddp(imgs[rank * 4:(rank + 1) * 4]), labels[rank * 4:(rank + 1) * 4]).backward()
+    copt.step()
+    ropt.zero_grad()
+    ce(cnn_ref(imgs), labels).backward()
+    ropt.step()
+    same_on_all_ranks(cnn.parameters())
+    for p, q in zip(cnn.parameters(), cnn_ref.parameters()):
+        np.testing.assert_allclose(p.detach().numpy(), q.detach().numpy(), rtol=1e-10, atol=1e-12)
+ok('cnn')
+
+# ---- BatchNorm's running statistics come from rank 0 at construction and before every forward
+torch.manual_seed(8)
+bn_net = nn.Sequential(nn.Conv2d(2, 3, 3), nn.BatchNorm2d(3)).double()
+bn = bn_net[1]
+with torch.no_grad():
+    bn.running_mean.fill_(float(rank))              # different on each rank before DDP
+bddp = DDP(bn_net)
+assert bn.running_mean.tolist() == [0.0] * 3
+same_on_all_ranks(list(bn_net.buffers()))
+with torch.no_grad():
+    if rank == 0:
+        bn.running_mean.fill_(2.0)                  # rank 0 moves on; rank 1's stale values are overwritten
+batch = imgs[rank * 4:(rank + 1) * 4]
+bddp(batch)
+conv_out = bn_net[0](batch).detach().numpy()
+want = 0.9 * 2.0 + 0.1 * conv_out.mean(axis=(0, 2, 3))      # momentum 0.1 from rank 0's mean and the local batch
+np.testing.assert_allclose(bn.running_mean.numpy(), want, rtol=1e-12)
+ok('batchnorm_buffers')
+
 # ---- DistributedSampler: rank and world size from the group; the ranks' shares partition the padded set
 from framework.utils.data.distributed import DistributedSampler  # noqa: E402
 
