@@ -14,6 +14,7 @@ import os
 import queue
 import sys
 import threading
+import time
 
 
 class Work:
@@ -125,6 +126,7 @@ class ProcessGroup:
             detail = f'could not ask the other ranks ({type(e).__name__}: {e})'
         print(f'[rank {self.rank}] framework.distributed: {work._name} (collective #{work._seq}) did not complete '
               f'within {limit:g} s: {detail}. Aborting all {self.size} ranks.', file=sys.stderr, flush=True)
+        _let_output_through()
         self.abort(1)
 
     def diagnose(self, work):
@@ -132,6 +134,17 @@ class ProcessGroup:
 
     def abort(self, code):
         os._exit(code)
+
+
+def _let_output_through():
+    """mpiexec forwards each rank's output asynchronously and drops what is in flight when the job is
+    aborted: give the traceback and the verdict a moment to get through."""
+    for f in (sys.stdout, sys.stderr):
+        try:
+            f.flush()
+        except Exception:
+            pass
+    time.sleep(0.3)
 
 
 def install_excepthook(group):
@@ -144,6 +157,7 @@ def install_excepthook(group):
         finally:
             print(f'[rank {group.rank}] framework.distributed: rank {group.rank} failed with {exc_type.__name__}; '
                   f'aborting all {group.size} ranks.', file=sys.stderr, flush=True)
+            _let_output_through()
             group.abort(1)
     sys.excepthook = hook
     return previous
