@@ -27,6 +27,7 @@ from .ops.shape import reshape, flatten, unsqueeze, squeeze, transpose, t, permu
 from .ops.shape import (split, chunk, tensor_split, unbind, flip, narrow, movedim, moveaxis, swapaxes, swapdims,
                         tile, tril, triu, unflatten, ravel, broadcast_to, broadcast_tensors, atleast_1d, hstack,
                         vstack)
+from .ops.shape import select
 from .ops.indexing import gather, scatter, scatter_add, index_select, masked_fill, masked_select, take_along_dim
 from .ops.comparison import bitwise_and, bitwise_or, bitwise_xor, bitwise_not, nonzero, count_nonzero, argwhere
 from .ops.comparison import (eq, ne, gt, ge, lt, le, greater, greater_equal, less, less_equal, not_equal, all, any,

@@ -17,6 +17,7 @@ kh * kw strided slice-adds. Nothing is kept for backward but the input and the w
 gradient rebuilds the columns, so a layer holds no more memory than in PyTorch.
 """
 from .. import _device
+from .._dtype import c_name
 from ..autograd.function import Op
 
 
@@ -274,16 +275,13 @@ def _check_tensors(x, w, bias, nd, stride, transposed, groups=1):
     if bias is not None:
         b = bias._data
         if b.dtype != x.dtype:
-            raise RuntimeError(f'Input type ({_C_NAMES.get(str(x.dtype), x.dtype)}) and bias type '
-                               f'({_C_NAMES.get(str(b.dtype), b.dtype)}) should be the same')
+            raise RuntimeError(f'Input type ({c_name(x.dtype)}) and bias type '
+                               f'({c_name(b.dtype)}) should be the same')
         out_channels = w.shape[1] * groups if transposed else w.shape[0]
         if b.ndim != 1 or b.shape[0] != out_channels:
             which = 'Given transposed=1, weight' if transposed else 'Given weight'
             raise RuntimeError(f'{which} of size {_size(w.shape)}, expected bias to be 1-dimensional with '
                                f'{out_channels} elements, but got bias of size {_size(b.shape)} instead')
-
-
-_C_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half'}
 
 
 def same_pads(ksize, dilation):
