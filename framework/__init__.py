@@ -73,7 +73,7 @@ def BoolTensor(*args, **kw):
 def __getattr__(name):
     # nn, optim, utils and training load on first use, keeping `import framework` light
     import importlib
-    if name in ('nn', 'optim', 'utils', 'training', 'models'):
+    if name in ('nn', 'optim', 'utils', 'training', 'models', 'distributed'):
         return importlib.import_module(f'.{name}', __name__)
     raise AttributeError(f"module 'framework' has no attribute '{name}'")
 

@@ -326,6 +326,11 @@ class Tensor:
         lst.append(hook)
         return RemovableHandle(lst, hook)
 
+    def register_post_accumulate_grad_hook(self, hook):
+        """hook(tensor) -> None, called after a gradient was accumulated into this leaf's `.grad`."""
+        from .autograd.callbacks import register_post_accumulate_grad_hook
+        return register_post_accumulate_grad_hook(self, hook)
+
     # ---------------------------------------------------------------- devices and dtypes
     def to(self, *args, dtype=None, device=None, non_blocking=False, copy=False):
         for a in args:

@@ -5,6 +5,7 @@ from .grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled, 
 from .engine import run_backward
 from .gradcheck import gradcheck, gradgradcheck
 from .anomaly import detect_anomaly, set_detect_anomaly
+from .callbacks import _ExecutionEngine
 from . import functional, graph
 
 
@@ -66,6 +67,8 @@ def Variable(data, requires_grad=False, volatile=False):
         data.requires_grad_(True)
     return data
 
+
+Variable._execution_engine = _ExecutionEngine()     # PyTorch's spelling: Variable._execution_engine.queue_callback
 
 __all__ = ['Function', 'Variable', 'backward', 'grad', 'gradcheck', 'gradgradcheck', 'no_grad', 'enable_grad',
            'set_grad_enabled', 'is_grad_enabled', 'inference_mode', 'detect_anomaly', 'set_detect_anomaly',

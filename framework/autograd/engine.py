@@ -14,6 +14,7 @@ from .._device import CPU, move, xp_of as _xp
 from .._tensor import Tensor, wrap, Size
 from .function import AccumulateGrad, HostInput, accumulator, grad_of, _anomaly_state
 from .grad_mode import state as _grad_state
+from .callbacks import with_final_callbacks, run_post_accumulate_grad_hooks
 
 _ndarray = np.ndarray
 
@@ -99,6 +100,7 @@ def _accumulate_into(t, g, create_graph):
         old._data += g._data
 
 
+@with_final_callbacks
 def run_backward(tensors, grad_tensors, retain_graph, create_graph, inputs=None, capture=False,
                  allow_unused=False):
     """Backpropagate from `tensors`. With `capture`, return the gradients of `inputs` instead of
@@ -204,6 +206,8 @@ def _reach_leaf(node, grads, create_graph, wanted):
             return
     if var is not None and grads[0] is not None:
         _accumulate_into(var, grads[0], create_graph)
+        if node._post_acc_hooks:
+            run_post_accumulate_grad_hooks(node, var)
 
 
 def _pass_on(node, grad_inputs, buffers, deps, ready, create_graph, wanted):

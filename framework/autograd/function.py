@@ -135,6 +135,7 @@ class AccumulateGrad(Node):
     keep each other alive.
     """
     __slots__ = ('_var',)
+    _post_acc_hooks = None          # [hook(tensor)] from Tensor.register_post_accumulate_grad_hook
 
     def __init__(self, tensor):
         self._var = weakref.ref(tensor)

@@ -14,6 +14,7 @@ import sys
 from .config import ConfigError, load_file, apply_overrides, resolve, resolved_yaml, reference
 from .trainer import Run, TrainResult, read_metrics
 from .registry import register
+from .distributed import launched_world_size, Context, DistributedUnavailable
 from . import checkpoint
 
 __all__ = ['train', 'main', 'ConfigError', 'TrainResult', 'register', 'resolve', 'load_config', 'checkpoint',
@@ -83,18 +84,34 @@ def train(config=None, overrides=None, resume=None, progress=None, stop_after=No
         if config is None:
             raise ConfigError('--config: missing (give a config file, or --resume RUN_DIR)')
         cfg, name = load_config(config, overrides)
-    run = Run(cfg, name=name, progress=progress, out=out)
-    run.resuming = resume is not None
-    run.build()
-    run.run_dir = resume if resume is not None else _new_run_dir(cfg, name)
-    if resume is not None:
-        run.resume_state = resume_state
-    checkpoint.atomic_write(os.path.join(run.run_dir, 'config.yaml'),
-                            lambda f: f.write((resolved_yaml(cfg) + CONFIG_END).encode('utf-8')))
-    if graph:
-        path, notice = run.write_graph()
-        print(f"graph of one step's loss: {path}" + (f' ({notice})' if notice else ''), file=out, flush=True)
-    result = run.fit(resume=resume is not None, stop_after=stop_after)
+    dctx = None
+    if launched_world_size() > 1:
+        dctx = Context(cfg, Run(cfg)._device(cfg['device']))
+        if dctx.rank != 0:                      # rank 0 alone prints and writes
+            progress, report, out = False, False, open(os.devnull, 'w')
+    try:
+        run = Run(cfg, name=name, progress=progress, out=out)
+        run.resuming = resume is not None
+        run.build()
+        run.dist = dctx
+        if resume is not None:
+            run.run_dir = resume
+            run.resume_state = resume_state
+        elif dctx is None:
+            run.run_dir = _new_run_dir(cfg, name)
+        else:
+            run.run_dir = dctx.broadcast(_new_run_dir(cfg, name) if dctx.rank == 0 else None)
+        if dctx is None or dctx.rank == 0:
+            checkpoint.atomic_write(os.path.join(run.run_dir, 'config.yaml'),
+                                    lambda f: f.write((resolved_yaml(cfg) + CONFIG_END).encode('utf-8')))
+            if graph:
+                path, notice = run.write_graph()
+                print(f"graph of one step's loss: {path}" + (f' ({notice})' if notice else ''), file=out,
+                      flush=True)
+        result = run.fit(resume=resume is not None, stop_after=stop_after)
+    finally:
+        if dctx is not None:
+            dctx.close()
     if report:
         from .report import report_lines, write_report, plot_loss
         write_report(result)
@@ -153,7 +170,7 @@ def main(argv=None):
         result = train(args.config, overrides=args.overrides, resume=args.resume,
                        progress=False if args.no_progress else None, from_previous=args.from_previous,
                        graph=args.graph)
-    except ConfigError as e:
+    except (ConfigError, DistributedUnavailable) as e:
         print(f'train.py: error: {e}', file=sys.stderr)
         return 2
     except FloatingPointError as e:

@@ -181,6 +181,13 @@ SCHEMA = {
         'tensorboard': Key(BOOL, False, 'also write the metrics.csv values as TensorBoard event files in '
                                         'RUN/tensorboard (needs tensorboardX: pip install -e ".[tensorboard]")'),
     },
+    'distributed': {
+        'backend': Key(choice('auto', 'mpi', 'nccl'), 'auto', 'under mpiexec: mpi (CPU) or nccl (GPU); auto: nccl '
+                                                              'when the device is cuda'),
+        'batch_size': Key(choice('global', 'per_rank'), 'global', 'global: train.batch_size is split across the '
+                                                                  'ranks; per_rank: each rank takes that many'),
+        'timeout': Key(NUMBER, 300, 'seconds a collective may wait for the other ranks before the job is aborted'),
+    },
 }
 
 TOP = {
@@ -305,7 +312,8 @@ def resolve(raw):
         raw = {}
     if not isinstance(raw, dict):
         _fail('config', 'a mapping of sections', raw)
-    valid = list(TOP) + ['data', 'model', 'loss', 'optimizer', 'scheduler', 'train', 'output', 'logging']
+    valid = list(TOP) + ['data', 'model', 'loss', 'optimizer', 'scheduler', 'train', 'output', 'logging',
+                         'distributed']
     for k in raw:
         if k not in valid:
             raise unknown_key('', str(k), valid)
@@ -327,6 +335,7 @@ def resolve(raw):
     cfg['train'] = _section('train', raw.get('train'), SCHEMA['train'])
     cfg['output'] = _section('output', raw.get('output'), SCHEMA['output'])
     cfg['logging'] = _section('logging', raw.get('logging'), SCHEMA['logging'])
+    cfg['distributed'] = _section('distributed', raw.get('distributed'), SCHEMA['distributed'])
     t = cfg['train']
     if (t['steps'] is None) == (t['epochs'] is None):
         raise ConfigError('train: set exactly one of train.steps or train.epochs '

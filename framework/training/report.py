@@ -14,6 +14,8 @@ def report_lines(result):
     lines.append(f'{state} at step {r.steps}/{r.total_steps} (epoch {r.epochs}) in {r.wall_time:.2f} s, '
                  f'{r.steps_per_sec:.1f} steps/s')
     lines.append(f'parameters: {r.num_params}')
+    if getattr(r, 'world_size', 1) > 1:
+        lines.append(f'processes: {r.world_size} ({r.backend}), data-parallel')
     lines.append(f'final loss: {_fmt(r.final_loss)}   best loss: {_fmt(r.best_loss)}')
     extra = {k: v for k, v in r.metrics.items() if k not in ('loss', 'lr')}
     if extra:
@@ -28,6 +30,7 @@ def report_lines(result):
 def write_report(result):
     data = {k: getattr(result, k) for k in ('steps', 'total_steps', 'epochs', 'final_loss', 'best_loss', 'metrics',
                                             'wall_time', 'steps_per_sec', 'num_params', 'interrupted', 'polynomial')}
+    data['world_size'] = getattr(result, 'world_size', 1)
     path = os.path.join(result.run_dir, 'report.json')
     with open(path, 'w', encoding='utf-8') as f:
         json.dump(data, f, indent=1)

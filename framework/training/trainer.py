@@ -52,6 +52,8 @@ class Run:
         self.progress = cfg['train']['progress'] if progress is None else progress
         self.out = out or sys.stdout
         self._stop = False
+        self._stop_asked = False    # Ctrl-C seen by this rank; the ranks agree on stopping (see fit)
+        self.dist = None            # a training.distributed.Context under mpiexec
         self.resume_state = None      # (arrays, meta) chosen by checkpoint.load_for_resume
         self.resuming = False
 
@@ -218,6 +220,8 @@ class Run:
         return arrays, meta
 
     def save(self, step, epoch, pos, perm, best, wall):
+        if self.dist is not None and self.dist.rank != 0:
+            return None
         arrays, meta = self.state_arrays(step, epoch, pos, perm, best, wall)
         return ckpt.save(self.run_dir, arrays, meta)
 
@@ -244,7 +248,10 @@ class Run:
         cfg, t = self.cfg, self.cfg['train']
         x_np, y_np = self.train_data.x, self.train_data.y
         n = len(x_np)
-        bs = min(t['batch_size'] or n, n)
+        dctx = self.dist
+        bs = min((dctx.global_batch(t['batch_size']) if dctx else t['batch_size']) or n, n)
+        if dctx:
+            dctx.check_batch(bs)
         full = bs >= n
         per_epoch = n // bs if t['drop_last'] else math.ceil(n / bs)
         total = t['steps'] if t['steps'] is not None else t['epochs'] * per_epoch
@@ -259,11 +266,14 @@ class Run:
             Y = fw.tensor(y_np, device=self.device)
 
         step, epoch, pos, perm, best, wall0 = 0, 0, 0, None, None, 0.0
-        log = MetricLog(self.run_dir, self._columns(), tensorboard=cfg['logging']['tensorboard'])
+        log = MetricLog(self.run_dir, self._columns(), tensorboard=cfg['logging']['tensorboard'],
+                        write=dctx is None or dctx.rank == 0)
         if resume:
             meta, perm = self.restore()
             step, epoch, pos, best, wall0 = meta['step'], meta['epoch'], meta['pos'], meta['best'], meta['wall_time']
             log.truncate(step)
+            if dctx is not None:        # rank 0 rewrote the file: its rows decide when the ranks log
+                log.rows = dctx.broadcast(log.rows)
         else:
             log.start()
         history = log.rows
@@ -275,6 +285,12 @@ class Run:
         sched_step = sched is not None and (cfg['scheduler']['interval'] == 'step' or full)
         sched_epoch = sched is not None and not sched_step
         model, loss_fn, opt = self.model, self.loss_fn, self.optimizer
+        if dctx:
+            from ..nn.parallel import DistributedDataParallel
+            model = DistributedDataParallel(self.model)
+            loss_fn = dctx.scaled(loss_fn)
+            if full:
+                X, Y = dctx.part(X, Y, self._reduction())
         model.train()
 
         bar = _bar(total, step, self.name, self.progress)
@@ -324,6 +340,9 @@ class Run:
                         if sched_epoch:
                             sched.step()
                 bar.update(step - start)
+                if dctx is not None:
+                    # every rank must stop after the same step, or the others wait in a collective
+                    self._stop = dctx.any(self._stop_asked)
                 if loss is None:
                     continue
                 if (step % log_every == 0 or step == total) and step > (history[-1]['step'] if history else 0):
@@ -334,7 +353,7 @@ class Run:
                         raise FloatingPointError(f"loss became {row['loss']} at step {step}")
                     best = row['loss'] if best is None or row['loss'] < best else best
                 if print_every and step % print_every == 0:
-                    _write(f'{step - 1} {loss.item()}', bar, self.out)
+                    _write(f'{step - 1} {self._loss_value(loss)}', bar, self.out)
                 if ck_every and step % ck_every == 0 and step < end:
                     self.save(step, epoch, pos, perm, best, wall0 + time.perf_counter() - t0)
         finally:
@@ -347,16 +366,17 @@ class Run:
         run_wall = time.perf_counter() - t0
         interrupted = step < total
         self.save(step, epoch, pos, perm, best, wall)
-        if cfg['output']['export']:
-            export_weights(model, self.run_dir, cfg['output']['export'])
+        if cfg['output']['export'] and (dctx is None or dctx.rank == 0):
+            export_weights(self.model, self.run_dir, cfg['output']['export'])
         final = history[-1] if history else {}
         return TrainResult(
-            run_dir=self.run_dir, config=cfg, model=model, optimizer=opt, scheduler=sched, history=history,
+            run_dir=self.run_dir, config=cfg, model=self.model, optimizer=opt, scheduler=sched, history=history,
             steps=step, total_steps=total, epochs=epoch, final_loss=final.get('loss'), best_loss=best,
             metrics={k: v for k, v in final.items() if k not in ('step', 'epoch')},
             wall_time=wall, steps_per_sec=(step - (meta['step'] if resume else 0)) / run_wall if run_wall else 0.0,
-            num_params=count_parameters(model), interrupted=interrupted, stopped_by_signal=self._stop,
-            polynomial=polynomial(model, self.info))
+            num_params=count_parameters(self.model), interrupted=interrupted, stopped_by_signal=self._stop,
+            polynomial=polynomial(self.model, self.info), world_size=dctx.world if dctx else 1,
+            backend=dctx.backend if dctx else None)
 
     def _loader(self):
         """The DataLoader of the training set: its batch sampler is set to each epoch's order by _LoaderEpoch.
@@ -376,7 +396,17 @@ class Run:
         if perm is not None:
             idx = fw.tensor(perm, device=self.device)
             X, Y = X[idx], Y[idx]
+        if self.dist:
+            red = self._reduction()
+            self.dist.factors.clear()        # keyed by id: the last epoch's batches are gone
+            return [self.dist.part(X[i * bs:(i + 1) * bs], Y[i * bs:(i + 1) * bs], red) for i in range(per_epoch)]
         return [(X[i * bs:(i + 1) * bs], Y[i * bs:(i + 1) * bs]) for i in range(per_epoch)]
+
+    def _reduction(self):
+        return self.cfg['loss'].get('reduction', 'mean')
+
+    def _loss_value(self, loss):
+        return self.dist.global_loss(loss) if self.dist else loss.item()
 
     # ------------------------------------------------------------------ metrics
     def _columns(self):
@@ -388,7 +418,7 @@ class Run:
         return cols
 
     def _log_row(self, step, epoch, loss):
-        row = {'step': step, 'epoch': epoch, 'loss': loss.item(), 'lr': self.optimizer.param_groups[0]['lr']}
+        row = {'step': step, 'epoch': epoch, 'loss': self._loss_value(loss), 'lr': self.optimizer.param_groups[0]['lr']}
         metrics = self.cfg['train']['metrics']
         if self.val_data is None and not metrics:
             return row
@@ -420,9 +450,12 @@ class Run:
             return
 
         def handler(signum, frame):
-            if self._stop:  # a second Ctrl-C: stop at once
+            if self._stop or self._stop_asked:  # a second Ctrl-C: stop at once
                 raise KeyboardInterrupt
-            self._stop = True
+            if self.dist is not None:
+                self._stop_asked = True
+            else:
+                self._stop = True
         self._old_handler = signal.signal(signal.SIGINT, handler)
 
     def _restore_sigint(self):
@@ -507,19 +540,24 @@ class MetricLog:
     """metrics.csv in the run directory: one row per log step, flushed as written; with tensorboard, the same
     values as TensorBoard scalars (tag = column, global step = step) in RUN/tensorboard."""
 
-    def __init__(self, run_dir, columns, tensorboard=False):
+    def __init__(self, run_dir, columns, tensorboard=False, write=True):
         self.path = os.path.join(run_dir, 'metrics.csv')
         self.columns, self.rows = columns, []
-        self.tb_dir = os.path.join(run_dir, 'tensorboard') if tensorboard else None
+        self.enabled = write         # False on ranks other than 0: they keep the rows, rank 0 the files
+        self.tb_dir = os.path.join(run_dir, 'tensorboard') if tensorboard and write else None
         self.tb = None
 
     def start(self):
+        if not self.enabled:
+            return
         with open(self.path, 'w', encoding='utf-8') as f:
             f.write(','.join(self.columns) + '\n')
         self._open_tensorboard(None)
 
     def truncate(self, step):
         """On resume: keep the rows up to the checkpoint's step, drop what came after it."""
+        if not self.enabled:         # rank 0 may be rewriting the file: its rows come by broadcast
+            return
         self.rows = [r for r in read_metrics(self.path) if r['step'] <= step] if os.path.exists(self.path) else []
         with open(self.path, 'w', encoding='utf-8') as f:
             f.write(','.join(self.columns) + '\n')
@@ -546,6 +584,8 @@ class MetricLog:
 
     def write(self, row):
         self.rows.append(row)
+        if not self.enabled:
+            return
         with open(self.path, 'a', encoding='utf-8') as f:
             f.write(self._line(row))
         if self.tb is not None:

@@ -991,6 +991,7 @@ NOT_FUZZED = {
     },
     'method': {
         'backward': 'driven by every trial', 'register_hook': 'hooks are tested in tests/autograd',
+        'register_post_accumulate_grad_hook': 'hooks: tests/autograd/test_callbacks.py',
         'retain_grad': 'tests/autograd', 'cuda': 'device', 'cpu': 'device', 'data_ptr': 'an address',
         'get_device': 'device', 'numpy': 'conversion, used by the fuzzer itself',
         'requires_grad_': 'fuzzed as requires_grad',

@@ -4,3 +4,4 @@ from .dataset import (Dataset, IterableDataset, TensorDataset, Subset, ConcatDat
 from .sampler import (Sampler, SequentialSampler, RandomSampler, SubsetRandomSampler, BatchSampler,
                       WeightedRandomSampler)
 from .dataloader import DataLoader, default_collate, default_convert, get_worker_info
+from .distributed import DistributedSampler
