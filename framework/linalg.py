@@ -418,19 +418,20 @@ class VectorNorm(Op):
             out = xp.sqrt((x * x).sum(axis=axes, keepdims=True))
         else:
             out = (x ** ord).sum(axis=axes, keepdims=True) ** (1.0 / ord)
+        ctx.ord, ctx.axes, ctx.keep_shape = ord, axes, out.shape
         out = out.astype(a.dtype, copy=False)
-        ctx.ord, ctx.axes, ctx.keepdim = ord, axes, keepdim
-        ctx.save_for_backward(a, out)
-        return out if keepdim else out.squeeze(axes) if axes else out.reshape(())
+        if not keepdim:
+            out = out.squeeze(axes) if axes else out.reshape(())
+        ctx.save_for_backward(a, out)       # the returned array: known as this op's output in double backward
+        return out
 
     @staticmethod
     def backward(ctx, g):
         from .ops.unary import where
         a, norm = ctx.saved_tensors
         p = ctx.ord
-        if not ctx.keepdim:
-            g = g.reshape(norm._data.shape)
-            norm = norm.reshape(norm._data.shape)
+        g = g.reshape(ctx.keep_shape)
+        norm = norm.reshape(ctx.keep_shape)
         if p == 0:
             return a * 0
         if p == 1:

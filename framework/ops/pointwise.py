@@ -4,6 +4,8 @@ repeat_interleave, index_add.
 lerp follows PyTorch's two-sided formula (from the nearer end, so weight 1 gives `end` exactly);
 logcumsumexp's backward is PyTorch's, written with logcumsumexp itself, so it has a second derivative.
 """
+import numpy as np
+
 from .. import _device
 from ..autograd.function import Op
 from .._tensor import Tensor, wrap
@@ -88,7 +90,7 @@ def addcmul(input, tensor1, tensor2, *, value=1):
 
 def addcdiv(input, tensor1, tensor2, *, value=1):
     if tensor1._data.dtype.kind in 'biu' and tensor2._data.dtype.kind in 'biu':
-        raise RuntimeError('Integer division with addcdiv is no longer supported, and in a future release addcdiv '
+        raise RuntimeError('Integer division with addcdiv is no longer supported, and in a future  release addcdiv '
                            'will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can '
                            'be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for '
                            'integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future '
@@ -133,13 +135,15 @@ class Logcumsumexp(Op):
         if a._data.ndim == 0:
             return g
         lowest = float(_device.xp_of(g._data).finfo(g._data.dtype).min)
-        log_abs = g.abs().log()
+        log_abs = where(g != 0, g, 1.0).abs().log()       # log|g|, without log(0) where g is 0
         pos = where(g > 0, log_abs, lowest)
         neg = where(g < 0, log_abs, lowest)
 
         def rev(x):
             return Logcumsumexp.apply(x.flip(d), dim=d).flip(d)
-        return (rev(pos - out) + a).exp() - (rev(neg - out) + a).exp()
+        # `lowest` stands for log 0; sums of two of them overflow to -inf, whose exp is the 0 meant
+        with np.errstate(over='ignore'):
+            return (rev(pos - out) + a).exp() - (rev(neg - out) + a).exp()
 
 
 def logcumsumexp(input, dim):
