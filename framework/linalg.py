@@ -270,6 +270,20 @@ def _qr_backward_tall(gQ, gR, Q, R):
     return _mT(Solve.apply(R, _mT(b)))
 
 
+class QrR(Op):
+    """mode='r': R alone, which PyTorch does not differentiate (its gradient needs Q)."""
+    node_name = 'LinalgQrBackward0'
+
+    @staticmethod
+    def forward(ctx, a):
+        return _device.xp_of(a).linalg.qr(a, mode='r')
+
+    @staticmethod
+    def backward(ctx, gR):
+        raise RuntimeError("The derivative of linalg.qr depends on Q, which is not computed when mode='r'. Please "
+                           "use linalg.qr(A, mode='reduced') if you are going to differentiate through linalg.qr.")
+
+
 class _QR(tuple):
     __slots__ = ()
     Q = property(lambda self: self[0])
@@ -283,10 +297,9 @@ def qr(A, mode='reduced', *, out=None):
     if A._data.ndim < 2:
         raise RuntimeError('linalg.qr: The input tensor A must have at least 2 dimensions.')
     _check_float('linalg.qr', A)
-    q, r = Qr.apply(A, mode='complete' if mode == 'complete' else 'reduced')
     if mode == 'r':
-        return _QR((wrap(_device.xp_of(A._data).empty((0,), dtype=A._data.dtype)), r))
-    return _QR((q, r))
+        return _QR((wrap(_device.xp_of(A._data).empty((0,), dtype=A._data.dtype)), QrR.apply(A)))
+    return _QR(Qr.apply(A, mode=mode))
 
 
 # ---------------------------------------------------------------- svd, eigh
