@@ -83,6 +83,7 @@ from .ops.matrix import (diag, diagonal, diag_embed, trace, outer, ger, cross, k
                          addr, baddbmm, addbmm)
 from .ops.pointwise import (lerp, roll, repeat_interleave, nan_to_num, logcumsumexp, addcmul, addcdiv,  # noqa: E402
                             index_add)
+from .ops.scatter_reduce import scatter_reduce  # noqa: E402
 from .ops.more_methods import logdet  # noqa: E402
 from . import linalg  # noqa: E402
 from .linalg import det, slogdet, inv as inverse  # noqa: E402

@@ -4,7 +4,7 @@ Kept apart from the method table in _tensor.py so that table stays one file's bu
 once from framework/__init__.py.
 """
 from .._tensor import Tensor
-from . import matrix as _mx, pointwise as _pw, sorting as _so
+from . import matrix as _mx, pointwise as _pw, scatter_reduce as _sr, sorting as _so
 
 
 def _nan_to_num_(self, nan=0.0, posinf=None, neginf=None):
@@ -37,6 +37,7 @@ _more = {
     'lerp': _pw.lerp, 'roll': _pw.roll, 'repeat_interleave': _pw.repeat_interleave, 'nan_to_num': _pw.nan_to_num,
     'nan_to_num_': _nan_to_num_, 'logcumsumexp': _pw.logcumsumexp, 'addcmul': _pw.addcmul,
     'addcdiv': _pw.addcdiv, 'index_add': _pw.index_add, 'index_add_': _pw.index_add_,
+    'scatter_reduce': _sr.scatter_reduce, 'scatter_reduce_': _sr.scatter_reduce_,
     'det': _linalg('det'), 'inverse': _linalg('inv'), 'slogdet': _linalg('slogdet'), 'logdet': logdet,
 }
 for _name, _fn in _more.items():

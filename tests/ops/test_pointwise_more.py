@@ -97,3 +97,30 @@ def test_existing_indexing_ops_against_torch(name):
         check(lambda T, a: T.nonzero(a), [x], grad=False)
     else:
         check(lambda T, a: (T.isnan(a), T.isinf(a), T.isfinite(a)), [x], grad=False)
+
+
+@pytest.mark.parametrize('reduce', ['sum', 'prod', 'mean', 'amax', 'amin'])
+@pytest.mark.parametrize('include_self', [True, False])
+def test_scatter_reduce(reduce, include_self):
+    idx = np.array([[0, 1, 0, 1], [2, 2, 0, 0]])
+    src = RNG.standard_normal((2, 4))
+    check(lambda T, a, i, s: T.scatter_reduce(a, 0, i, s, reduce, include_self=include_self), [A, idx, src])
+    check(lambda T, a, i, s: a.scatter_reduce(1, i, s, reduce, include_self=include_self),
+          [A, idx % 3, RNG.standard_normal((2, 4))])
+
+
+def test_scatter_reduce_ties_zeros_and_literal():
+    # amax: the gradient is shared among equal values; prod: zeros in input and src
+    a = np.array([1., 3., 0.])
+    check(lambda T, x, i, s: T.scatter_reduce(x, 0, i, s, 'amax'), [a, np.array([1, 1, 0]), np.array([3., 2., 5.])],
+          numeric=False)
+    check(lambda T, x, i, s: T.scatter_reduce(x, 0, i, s, 'prod'), [a, np.array([0, 2, 2, 1]),
+                                                                     np.array([0., 2., 4., 0.])], gradgrad=False)
+    r = framework.tensor([1., 2.]).scatter_reduce(0, framework.tensor([0, 0, 1]), framework.tensor([5., 1., 7.]),
+                                                  'mean', include_self=False)
+    assert r.numpy().tolist() == [3., 7.]
+    x = framework.tensor([1, 2])
+    x.scatter_reduce_(0, framework.tensor([1, 1]), framework.tensor([5, 1]), 'amax')
+    assert x.numpy().tolist() == [1, 5]
+    raises(lambda T: T.scatter_reduce(T.ones(2), 0, T.tensor([0]), T.ones(1), 'foo'), RuntimeError,
+           'reduce argument must be either sum, prod, mean, amax or amin, got foo')
