@@ -12,6 +12,8 @@ from .. import _device
 from ..autograd.function import Op
 
 _LETTERS = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'
+_TYPE = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half', 'int64': 'Long', 'int32': 'Int',
+         'int16': 'Short', 'int8': 'Char', 'uint8': 'Byte', 'bool': 'Bool'}
 
 
 class EinsumCore(Op):
@@ -60,6 +62,10 @@ def einsum(equation, *operands):
     if not operands:
         raise RuntimeError('einsum(): must provide at least one operand')
     terms, rhs = _parse(equation, len(operands))
+    first = operands[0]._data.dtype
+    for op in operands[1:]:
+        if op._data.dtype != first:
+            raise RuntimeError(f'expected scalar type {_TYPE[str(first)]} but found {_TYPE[str(op._data.dtype)]}')
     used = set(c for c in equation if c in _LETTERS)
     spare = [c for c in _LETTERS if c not in used]
     # ellipsis dims: one shared, right-aligned set of letters

@@ -147,6 +147,8 @@ class Logcumsumexp(Op):
 
 
 def logcumsumexp(input, dim):
+    if input._data.dtype.kind != 'f':
+        raise NotImplementedError(f'"logcumsumexp_out_cpu" not implemented for \'{_TYPE[str(input._data.dtype)]}\'')
     return Logcumsumexp.apply(input, dim=_wrap_dim(dim, max(input._data.ndim, 1)))
 
 

@@ -69,6 +69,7 @@ def test_einsum_double_backward_literal():
     (lambda T: T.einsum('ijk->ij', T.ones(2, 2)), 'the number of subscripts in the equation (3) does not match'),
     (lambda T: T.einsum('i1->', T.ones(2, 3)), 'invalid subscript given at index 1 in the equation string'),
     (lambda T: T.einsum('ii->i', T.ones(2, 3)), "subscript i is repeated for operand 0 but the sizes don't match"),
+    (lambda T: T.einsum('i,i->', T.ones(2), T.ones(2, dtype=T.float64)), 'expected scalar type Float but found Double'),
 ])
 def test_einsum_errors(fn, message):
     raises(fn, RuntimeError, message)

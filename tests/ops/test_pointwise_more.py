@@ -64,6 +64,8 @@ def test_logcumsumexp():
     check(lambda T, a: T.logcumsumexp(a, 0), [A * 50])
     r = framework.logcumsumexp(framework.tensor([0., 0., 1000.], dtype=framework.float64), 0).numpy()
     np.testing.assert_allclose(r, [0., np.log(2.), 1000.], rtol=1e-12)
+    raises(lambda T: T.logcumsumexp(T.tensor([1, 2]), 0), NotImplementedError,
+           '"logcumsumexp_out_cpu" not implemented for \'Long\'')
 
 
 def test_addcmul_addcdiv():
