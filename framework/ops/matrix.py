@@ -5,11 +5,14 @@ addmv, addr.
 each the other's backward, so any order of derivative is available. The rest are compositions of
 differentiable ops, which gives them backward and double backward without a formula of their own.
 
-`diagonal` here returns a copy, not a view: writing into it does not reach its input (PyTorch's does).
+`diagonal` returns a view, as PyTorch's: `A.diagonal().add_(eps)` writes into A (and is recorded on A's
+history like any in-place op on a view); `diag` of a matrix returns a copy, as PyTorch's.
 """
+import numpy as np
+
 from .. import _device
 from ..autograd.function import Op
-from .shape import _wrap_dim
+from .shape import _wrap_dim, as_view
 
 
 def _diag_index(n1, n2, offset):
@@ -24,7 +27,10 @@ class Diagonal(Op):
     @staticmethod
     def forward(ctx, a, offset=0, dim1=0, dim2=1):
         ctx.shape, ctx.args = a.shape, (offset, dim1, dim2)
-        return _device.xp_of(a).diagonal(a, offset, dim1, dim2).copy()
+        out = _device.xp_of(a).diagonal(a, offset, dim1, dim2)
+        if out.__class__ is np.ndarray and a.flags.writeable:
+            out.flags.writeable = True          # NumPy hands out diagonals read-only; PyTorch's are writable views
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -57,7 +63,7 @@ def diagonal(input, offset=0, dim1=0, dim2=1):
     d1, d2 = _wrap_dim(dim1, nd), _wrap_dim(dim2, nd)
     if d1 == d2:
         raise RuntimeError(f'diagonal dimensions cannot be identical {dim1}, {dim2}')
-    return Diagonal.apply(input, offset=offset, dim1=d1, dim2=d2)
+    return as_view(Diagonal.apply(input, offset=offset, dim1=d1, dim2=d2), input)
 
 
 def diag_embed(input, offset=0, dim1=-2, dim2=-1):
@@ -78,7 +84,7 @@ def diag(input, diagonal=0):
     if nd == 1:
         return diag_embed(input, diagonal, 0, 1)
     if nd == 2:
-        return Diagonal.apply(input, offset=diagonal, dim1=0, dim2=1)
+        return Diagonal.apply(input, offset=diagonal, dim1=0, dim2=1).clone()     # torch.diag copies
     raise RuntimeError(f'diag(): Supports 1D or 2D tensors. Got {nd}D')
 
 

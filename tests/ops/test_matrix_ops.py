@@ -96,3 +96,20 @@ def test_add_products():
 ])
 def test_errors(fn, exc, message):
     raises(fn, exc, message)
+
+
+def test_diagonal_is_a_view():
+    x = framework.zeros(3, 3)
+    x.diagonal().fill_(1.)
+    assert x.numpy().tolist() == np.eye(3).tolist()
+    x.diagonal(1).add_(2.)
+    assert x[0, 1].item() == 2. and x[1, 2].item() == 2.
+    d = framework.diag(x)
+    d.fill_(7.)
+    assert x[0, 0].item() == 1.                       # diag copies
+
+    def fn(T, a, b):
+        y = a * 1
+        y.diagonal().add_(b)
+        return y * y
+    check(fn, [RNG.standard_normal((3, 3)), RNG.standard_normal(3)])
