@@ -56,7 +56,30 @@ def _parse(equation, n_ops):
     return terms, (rhs if arrow else None)
 
 
+def _sublist_equation(args):
+    """einsum(op1, [0, 1], op2, [1, 2], [0, 2]): the sublist form as an equation string."""
+    def letters(sub):
+        out = ''
+        for s in sub:
+            if s is Ellipsis:
+                out += '...'
+            elif isinstance(s, int) and 0 <= s < 52:
+                out += _LETTERS[s + 26] if s < 26 else _LETTERS[s - 26]
+            else:
+                raise ValueError(f'einsum(): expected subscript to be within the range [0, 52), but got {s}')
+        return out
+    has_output = len(args) % 2 == 1
+    pairs = args[:-1] if has_output else args
+    ops, subs = list(pairs[0::2]), pairs[1::2]
+    eq = ','.join(letters(s) for s in subs)
+    if has_output:
+        eq += '->' + letters(args[-1])
+    return eq, ops
+
+
 def einsum(equation, *operands):
+    if not isinstance(equation, str):           # sublist form
+        equation, operands = _sublist_equation((equation,) + operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not operands:

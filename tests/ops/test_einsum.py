@@ -73,3 +73,10 @@ def test_einsum_double_backward_literal():
 ])
 def test_einsum_errors(fn, message):
     raises(fn, RuntimeError, message)
+
+
+def test_einsum_sublist_form():
+    a, b = RNG.standard_normal((2, 3)), RNG.standard_normal((3, 4))
+    check(lambda T, x, y: T.einsum(x, [0, 1], y, [1, 2], [0, 2]), [a, b])
+    check(lambda T, x, y: T.einsum(x, [0, 1], y, [1, 2]), [a, b])
+    check(lambda T, x: T.einsum(x, [Ellipsis, 1], [1]), [a])
