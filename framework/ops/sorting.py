@@ -3,8 +3,7 @@ unique, searchsorted, bucketize.
 
 Each picks its indices on the raw arrays (no gradient flows through an order) and takes its values
 with `gather`, so the gradient of the values is gather's: scattered back to the chosen positions, and
-double backward comes from gather's own backward. The nodes are therefore named GatherBackward0
-rather than PyTorch's SortBackward0 / TopkBackward0; the gradients are the same.
+double backward comes from gather's own backward. The nodes carry PyTorch's names (SortBackward0, TopkBackward0, ...).
 
 Ties: sort and argsort are stable here whatever `stable` says (PyTorch's CPU sort is too, but only
 promises it with `stable=True`). topk and kthvalue take the stable order's first k; PyTorch leaves
@@ -15,7 +14,7 @@ cummax and cummin propagate it, as in PyTorch.
 """
 from .. import _device
 from .._tensor import Tensor, wrap
-from .indexing import gather
+from .indexing import Gather
 from .reduction import return_types
 from .reduction import _ReturnType
 from .shape import _wrap_dim
@@ -40,11 +39,15 @@ def _order(a, axis, descending):
     return (n - 1) - rev
 
 
-def _take(input, dim, idx):
-    """Values at `idx` (an int64 array) along dim, differentiable through gather."""
+_NODES = {name: type(f'{name}Gather', (Gather,), {'node_name': f'{name}Backward0'})
+          for name in ('Sort', 'Topk', 'Kthvalue', 'Median', 'Mode', 'Cummax', 'Cummin')}
+
+
+def _take(input, dim, idx, node='Sort'):
+    """Values at `idx` (an int64 array) along dim: gather's forward and backward, under PyTorch's node name."""
     if input._data.ndim == 0:
         return input.clone()
-    return gather(input, dim, wrap(idx))
+    return _NODES[node].apply(input, wrap(idx), dim=dim)
 
 
 def sort(input, dim=-1, descending=False, stable=False):
@@ -73,7 +76,7 @@ def topk(input, k, dim=-1, largest=True, sorted=True):
         return return_types.topk(input.clone(), wrap(xp.zeros((), dtype='int64')))
     idx = _order(input._data, d, largest)
     idx = xp.take(idx, xp.arange(k), axis=d).astype('int64', copy=False)
-    return return_types.topk(_take(input, d, idx), wrap(idx))
+    return return_types.topk(_take(input, d, idx, 'Topk'), wrap(idx))
 
 
 def _select(input, dim, keepdim, pos_fn, name):
@@ -86,7 +89,7 @@ def _select(input, dim, keepdim, pos_fn, name):
     order = _order(a, d, False)
     pos = pos_fn(xp.take_along_axis(a, order, axis=d), d)
     idx = xp.take_along_axis(order, pos, axis=d).astype('int64', copy=False)
-    vals = _take(input, d, idx)
+    vals = _take(input, d, idx, name.capitalize())
     if not keepdim:
         vals, idx = vals.squeeze(d), idx.squeeze(d)
     return getattr(return_types, name)(vals, wrap(idx))
@@ -143,7 +146,7 @@ def mode(input, dim=-1, keepdim=False):
     end = xp.argmax(run_len, axis=-1)[..., None]            # the run's last element: the value's last index
     idx = xp.take_along_axis(order, end, axis=-1)
     idx = xp.moveaxis(idx, -1, d).astype('int64', copy=False)
-    vals = _take(input, d, idx)
+    vals = _take(input, d, idx, 'Mode')
     if not keepdim:
         vals, idx = vals.squeeze(d), idx.squeeze(d)
     return return_types.mode(vals, wrap(idx))
@@ -164,7 +167,7 @@ def _cum_extreme(input, dim, is_max, name):
     shape[d] = a.shape[d]
     pos = xp.broadcast_to(xp.arange(a.shape[d]).reshape(shape), a.shape)
     idx = xp.maximum.accumulate(xp.where(hit, pos, 0), axis=d).astype('int64', copy=False)
-    return getattr(return_types, name)(_take(input, d, idx), wrap(idx))
+    return getattr(return_types, name)(_take(input, d, idx, name.capitalize()), wrap(idx))
 
 
 def cummax(input, dim):
