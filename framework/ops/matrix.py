@@ -146,8 +146,26 @@ def cdist(x1, x2, p=2.0, compute_mode='use_mm_for_euclid_dist_if_necessary'):
                            f'{x2._data.shape[-1]}')
     if p < 0:
         raise RuntimeError('cdist only supports non-negative p values')
+    if compute_mode not in ('use_mm_for_euclid_dist_if_necessary', 'use_mm_for_euclid_dist',
+                            'donot_use_mm_for_euclid_dist'):
+        raise ValueError(f'{compute_mode} is not a valid value for compute_mode')
+    rows, cols = x1._data.shape[-2], x2._data.shape[-2]
+    if p == 2 and (compute_mode == 'use_mm_for_euclid_dist' or
+                   (compute_mode == 'use_mm_for_euclid_dist_if_necessary' and (rows > 25 or cols > 25))):
+        return _euclidean_dist(x1, x2)
     diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
     return vector_norm(diff, p, dim=-1)
+
+
+def _euclidean_dist(x1, x2):
+    """PyTorch's matrix-product form, |a|^2 - 2 a.b + |b|^2 in one matmul: no (P, R, M) difference tensor."""
+    from .shape import cat
+    from .unary import clamp_min
+    n1 = (x1 * x1).sum(-1, keepdim=True)
+    n2 = (x2 * x2).sum(-1, keepdim=True)
+    a = cat([x1 * -2, n1, n1 * 0 + 1], -1)
+    b = cat([x2, n2 * 0 + 1, n2], -1)
+    return clamp_min(a @ b.transpose(-1, -2), 1e-30).sqrt()
 
 
 def _scaled(t, s):

@@ -61,6 +61,13 @@ def test_cdist(p):
     check(lambda T, a, b: T.cdist(a, b, p=p), [x1, x2], rtol=1e-7, atol=1e-9)
 
 
+@pytest.mark.parametrize('mode', ['use_mm_for_euclid_dist_if_necessary', 'use_mm_for_euclid_dist',
+                                  'donot_use_mm_for_euclid_dist'])
+def test_cdist_matmul_path(mode):
+    x1, x2 = RNG.standard_normal((30, 3)), RNG.standard_normal((4, 3))      # 30 rows: PyTorch's matmul form
+    check(lambda T, a, b: T.cdist(a, b, compute_mode=mode), [x1, x2], rtol=1e-7, atol=1e-9)
+
+
 def test_cdist_literal_and_zero_distance_grad():
     x1 = framework.tensor([[0., 0.], [3., 4.]], requires_grad=True)
     d = framework.cdist(x1, framework.tensor([[0., 0.]]))
