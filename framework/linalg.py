@@ -150,7 +150,11 @@ class Det(Op):
     @staticmethod
     def backward(ctx, g):
         a, d = ctx.saved_tensors
-        return (g * d).unsqueeze(-1).unsqueeze(-1) * _mT(inv(a))
+        scale = (g * d).unsqueeze(-1).unsqueeze(-1)
+        try:
+            return scale * _mT(inv(a))
+        except LinAlgError:         # singular: PyTorch's det * A^{-T} is 0 there, and so is this
+            return scale * (a * 0)
 
 
 def det(A, *, out=None):

@@ -64,6 +64,12 @@ def test_det_grad_literal():
     np.testing.assert_allclose(a.grad.numpy(), [[6., -2.], [-7., 4.]], rtol=1e-12)     # the cofactor matrix
 
 
+def test_det_grad_of_singular_matrix_is_zero_as_in_pytorch():
+    a = framework.tensor([[1., 2.], [2., 4.]], requires_grad=True)
+    linalg.det(a).backward()
+    assert a.grad.numpy().tolist() == [[0., 0.], [0., 0.]]
+
+
 def test_cholesky_eigh():
     check(lambda T, a: T.linalg.cholesky(_spd(T, a)), [SQ])
     check(lambda T, a: T.linalg.cholesky(_spd(T, a), upper=True), [BATCH])
