@@ -1,4 +1,4 @@
-"""Tensor methods for the ops in sorting.py, einsum.py, matrix.py, pointwise.py and framework.linalg.
+"""Tensor methods for the ops in sorting.py, matrix.py, pointwise.py, scatter_reduce.py and framework.linalg.
 
 Kept apart from the method table in _tensor.py so that table stays one file's business; imported
 once from framework/__init__.py.
