@@ -27,6 +27,7 @@ from .ops.shape import reshape, flatten, unsqueeze, squeeze, transpose, t, permu
 from .ops.shape import (split, chunk, tensor_split, unbind, flip, narrow, movedim, moveaxis, swapaxes, swapdims,
                         tile, tril, triu, unflatten, ravel, broadcast_to, broadcast_tensors, atleast_1d, hstack,
                         vstack)
+from .ops.shape import select
 from .ops.indexing import gather, scatter, scatter_add, index_select, masked_fill, masked_select, take_along_dim
 from .ops.comparison import bitwise_and, bitwise_or, bitwise_xor, bitwise_not, nonzero, count_nonzero, argwhere
 from .ops.comparison import (eq, ne, gt, ge, lt, le, greater, greater_equal, less, less_equal, not_equal, all, any,
@@ -69,7 +70,7 @@ def BoolTensor(*args, **kw):
 def __getattr__(name):
     # nn, optim, utils and training load on first use, keeping `import framework` light
     import importlib
-    if name in ('nn', 'optim', 'utils', 'training'):
+    if name in ('nn', 'optim', 'utils', 'training', 'models'):
         return importlib.import_module(f'.{name}', __name__)
     raise AttributeError(f"module 'framework' has no attribute '{name}'")
 

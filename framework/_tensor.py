@@ -538,7 +538,7 @@ _methods = {
     'expand': _sh.expand, 'broadcast_to': _sh.expand,
     'sum_to_size': lambda self, *s: _sh.sum_to(self, _sh._shape_arg(s)),
     'split': _sh.split, 'chunk': _sh.chunk, 'tensor_split': _sh.tensor_split, 'unbind': _sh.unbind,
-    'flip': _sh.flip, 'narrow': _sh.narrow, 'repeat': _sh.repeat, 'tile': _sh.tile,
+    'flip': _sh.flip, 'narrow': _sh.narrow, 'select': _sh.select, 'repeat': _sh.repeat, 'tile': _sh.tile,
     'tril': _sh.tril, 'triu': _sh.triu,
     # indexing
     'gather': _ix.gather, 'scatter': _ix.scatter, 'scatter_add': _ix.scatter_add, 'index_select': _ix.index_select,

@@ -94,9 +94,13 @@ class _TensorData:
 def _root(arr):
     """The array that owns the memory `arr` views (following ``.base`` through arrays of its module)."""
     cls = arr.__class__
-    while arr.base.__class__ is cls:      # not into an np.memmap (or other subclass) under a plain array
-        arr = arr.base
-    return arr
+    while True:
+        base = arr.base
+        if base is not None and base.__class__ is not cls and base.__class__.__name__ == 'DummyArray':
+            base = base.base                # as_strided's holder (a writable expand view) of the real base
+        if base.__class__ is not cls:       # not into an np.memmap (or other subclass) under a plain array
+            return arr
+        arr = base
 
 
 def _ptr(arr):

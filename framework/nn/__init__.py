@@ -17,3 +17,11 @@ from .container import Sequential, ModuleList, ModuleDict, ParameterList, Parame
 from .loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, BCELoss, BCEWithLogitsLoss, NLLLoss,
                    CrossEntropyLoss)
 from . import functional, init, utils
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .pooling import (MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d, AdaptiveAvgPool2d,
+                      AdaptiveMaxPool1d, AdaptiveMaxPool2d)
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .dropout import Dropout2d
+from .padding import (ZeroPad1d, ZeroPad2d, ConstantPad1d, ConstantPad2d, ReflectionPad1d, ReflectionPad2d,
+                      ReplicationPad1d, ReplicationPad2d)
+from .upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d

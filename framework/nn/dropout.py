@@ -16,3 +16,10 @@ class Dropout(Module):
 
     def extra_repr(self):
         return f'p={self.p}, inplace={self.inplace}'
+
+
+class Dropout2d(Dropout):
+    """Zeroes whole channels: one draw per (sample, channel) of an (N, C, H, W) or (C, H, W) input."""
+
+    def forward(self, input):
+        return F.dropout2d(input, self.p, self.training, self.inplace)

@@ -255,3 +255,45 @@ def identity(input):
 
 
 __all__ += ['hardtanh', 'flatten', 'identity']
+
+
+# ---- convolution, pooling, normalization, padding, resampling (framework/ops/conv.py, pooling.py, ...)
+from ..ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d, unfold, fold  # noqa: E402
+from ..ops.pooling import (max_pool1d, max_pool2d, avg_pool1d, avg_pool2d, adaptive_avg_pool1d,  # noqa: E402
+                           adaptive_avg_pool2d, adaptive_max_pool1d, adaptive_max_pool2d)
+from ..ops.normalization import batch_norm  # noqa: E402
+from ..ops.padding import pad  # noqa: E402
+from .upsampling import interpolate, upsample  # noqa: E402
+
+
+def dropout2d(input, p=0.5, training=True, inplace=False):
+    """Channel dropout: one Bernoulli draw per (sample, channel), broadcast over the plane."""
+    if p < 0.0 or p > 1.0:
+        raise ValueError(f'dropout probability has to be between 0 and 1, but got {p}')
+    nd = input.dim()
+    if nd not in (3, 4):
+        import warnings
+        warnings.warn(f'dropout2d: Received a {nd}-D input to dropout2d, which is deprecated and will result in an '
+                      'error in a future release. To retain the behavior and silence this warning, please use '
+                      'dropout instead. Note that dropout2d exists to provide channel-wise dropout on inputs with 2 '
+                      'spatial dimensions, a channel dimension, and an optional batch dimension (i.e. 3D or 4D '
+                      'inputs).')
+    if not training or p == 0.0:
+        return input
+    arr = input._data
+    shape = arr.shape[:-2] + (1, 1) if nd >= 3 else arr.shape
+    if p == 1.0:
+        mask = np.zeros(shape, dtype=arr.dtype)
+    else:
+        mask = (_rng().random(shape, dtype=np.float32) >= p).astype(arr.dtype)
+        mask *= arr.dtype.type(1 / (1 - p))
+    if arr.__class__ is not np.ndarray:
+        mask = _device.xp_of(arr).asarray(mask)
+    if inplace:
+        return input.mul_(wrap(mask))
+    return input * wrap(mask)
+
+
+__all__ += ['conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'unfold', 'fold', 'max_pool1d', 'max_pool2d',
+            'avg_pool1d', 'avg_pool2d', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d',
+            'adaptive_max_pool2d', 'batch_norm', 'pad', 'interpolate', 'upsample', 'dropout2d']

@@ -30,8 +30,46 @@ def check_inplace(t, grad):
         if base is not None:
             if base.grad_fn is None and base._rg:
                 raise RuntimeError(VIEW_OF_LEAF_MESSAGE)
+            fn = t.grad_fn
+            if fn is not None and _from_multi_view(fn):
+                from ..autograd.function import _op_name
+                raise RuntimeError(f'Output {t._out} of {_op_name(fn)} is a view and is being modified inplace. This '
+                                   'view is the output of a function that returns multiple views. Such functions do '
+                                   'not allow the output views to be modified inplace. You should replace the inplace '
+                                   'operation by an out-of-place one.')
             return True
     return False
+
+
+_VIEW_OPS = []
+
+
+def _from_multi_view(node):
+    """True when `node` made a view of an output of split/chunk/unbind, directly or through
+    other view ops (PyTorch keeps that mark along a chain of views)."""
+    if not _VIEW_OPS:
+        from . import shape, indexing
+        _VIEW_OPS.extend([shape.View, shape.Unsqueeze, shape.Squeeze, shape.SqueezeAll, shape.Transpose, shape.T,
+                          shape.Permute, shape.Expand, indexing.Slice, indexing.Select])
+    while node is not None:
+        fn = node._fn
+        if getattr(fn, 'multi_view', False):
+            return True
+        if fn not in _VIEW_OPS or not node.next_functions:
+            return False
+        node = node.next_functions[0][0]
+    return False
+
+
+def check_overlap(t):
+    """PyTorch refuses to write (other than fill) a tensor whose elements share memory (an expand)."""
+    if t._base is not None and t._data.size > 1:
+        a = t._data
+        for n, st in zip(a.shape, a.strides):
+            if st == 0 and n > 1:
+                raise RuntimeError('unsupported operation: more than one element of the written-to tensor refers to '
+                                   'a single memory location. Please clone() the tensor before performing the '
+                                   'operation.')
 
 
 def view_positions(view, root):
@@ -40,10 +78,6 @@ def view_positions(view, root):
     xp = _device.xp_of(ra)
     isz = ra.itemsize
     ptr = (lambda a: a.__array_interface__['data'][0]) if xp is np else (lambda a: a.data.ptr)
-    for n, st in zip(va.shape, va.strides):
-        if st == 0 and n > 1:
-            raise RuntimeError('unsupported operation: more than one element of the written-to tensor refers to a '
-                               'single memory location. Please clone() the tensor before performing the operation.')
     pos = _offsets(xp, va, (ptr(va) - ptr(ra)) // isz, isz)
     if ra.flags.c_contiguous:
         return pos
@@ -51,6 +85,16 @@ def view_positions(view, root):
     flat = _offsets(xp, ra, 0, isz).reshape(-1)
     order = xp.argsort(flat, kind='stable')
     return order[xp.searchsorted(flat[order], pos)]
+
+
+def view_index(view, root):
+    """An advanced index that reads `view`'s elements out of `root`, shaped like the view."""
+    xp = _device.xp_of(root._data)
+    pos = view_positions(view, root)
+    if root._data.ndim == 0:        # no dim to index: go through root[None]
+        from .indexing import Split
+        return Split(((None, Ellipsis), (xp.zeros(pos.shape, dtype=np.int64),)))
+    return tuple(xp.unravel_index(pos, root._data.shape))
 
 
 def _offsets(xp, a, start, isz):
@@ -70,19 +114,19 @@ def on_view(view, fn):
     view's new value out of place, and the result is written back into the base: the base's history
     moves to the write, and the view's to a read of the new base at the same positions.
     """
-    from .indexing import write
-    from .indexing import getitem
+    from .indexing import write, Index
     root = view._base
     xp = _device.xp_of(root._data)
-    idx = tuple(xp.unravel_index(view_positions(view, root), root._data.shape))
+    check_overlap(view)
+    idx = view_index(view, root)
     old = wrap(root._data.copy())
     old._rg, old.grad_fn, old._out = root._rg, root.grad_fn, root._out
-    new_value = fn(getitem(old, idx))
+    new_value = fn(Index.apply(old, idx=idx))
     new_root = write(old, idx, new_value)       # `old` is a private copy: write it, then copy into the base
     xp.copyto(root._data, new_root._data, casting='unsafe')
     bump_version(root)
     root.grad_fn, root._out, root._rg = new_root.grad_fn, new_root._out, True
-    v = getitem(root, idx)
+    v = Index.apply(root, idx=idx)
     view.grad_fn, view._out, view._rg = v.grad_fn, v._out, True
     refresh_views(root, view)
     return view
@@ -91,16 +135,15 @@ def on_view(view, fn):
 def refresh_views(root, skip=None):
     """After `root`'s history moved to an in-place op, every live view of it reads from the new
     history (PyTorch regenerates a view's grad_fn the same way), so none keeps a stale one."""
-    from .indexing import getitem
+    from .indexing import Index
     vc = root._vc
     if vc is None or len(vc) == 1:
         return
-    xp = _device.xp_of(root._data)
     for ref in vc[1:]:
         v = ref()
         if v is None or v is skip or v._base is not root:
             continue
-        n = getitem(root, tuple(xp.unravel_index(view_positions(v, root), root._data.shape)))
+        n = Index.apply(root, idx=view_index(v, root))
         v.grad_fn, v._out, v._rg = n.grad_fn, n._out, n._rg
 
 
@@ -118,6 +161,8 @@ def apply_inplace(self, out_of_place, ufunc_name, other=None, *, nargs=2):
     grad = _grad_state.enabled and (self._rg or (isinstance(other, Tensor) and other._rg))
     if grad and check_inplace(self, grad):
         return on_view(self, (lambda v: out_of_place(v, other)) if nargs == 2 else out_of_place)
+    if self._base is not None:
+        check_overlap(self)
     arr = self._data
     if not grad:
         if ufunc_name is not None:
@@ -223,6 +268,8 @@ def float_power_(self, exponent):
 
 
 def neg_(self):
+    if self._data.dtype.kind == 'b':        # (the ufunc's casting error would hide Neg's message)
+        return apply_inplace(self, neg, None, nargs=1)
     return apply_inplace(self, neg, 'negative', nargs=1)
 
 
@@ -245,6 +292,7 @@ def copy_(self, src, non_blocking=False):
     from .indexing import write, CopyBackwards
     if isinstance(src, Tensor) and src._data.__class__ is not self._data.__class__:
         src = src.to(self.device)
+    check_overlap(self)
     return write(self, Ellipsis, src, CopyBackwards)
 
 

@@ -6,6 +6,8 @@ differs from its input's.
 import math
 import weakref
 
+import numpy as np
+
 from ..autograd.function import Op
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import _new_vc, wrap
@@ -252,7 +254,12 @@ class Expand(Op):
     def forward(ctx, a, shape=()):
         ctx.in_shape = a.shape
         from .. import _device
-        return _device.xp_of(a).broadcast_to(a, shape)
+        xp = _device.xp_of(a)
+        out = xp.broadcast_to(a, shape)
+        if xp is np and a.flags.writeable:
+            # NumPy's broadcast view is read-only; PyTorch's expand can be written (fill_, e[0] = v)
+            out = np.lib.stride_tricks.as_strided(a, shape, out.strides)
+        return out
 
     @staticmethod
     def backward(ctx, g):
@@ -267,8 +274,9 @@ def expand(input, *sizes):
                            f'provided ({len(sizes)}) must be greater or equal to the number of dimensions in the '
                            f'tensor ({len(shp)})')
     lead = len(sizes) - len(shp)
-    target = []
-    for i, s in enumerate(sizes):
+    target = [0] * len(sizes)
+    for i in reversed(range(len(sizes))):       # last dim first, as PyTorch checks (and words the first failure)
+        s = sizes[i]
         cur = shp[i - lead] if i >= lead else 1
         if s == -1:
             if i < lead:
@@ -278,7 +286,7 @@ def expand(input, *sizes):
         elif cur != 1 and cur != s:
             raise RuntimeError(f'The expanded size of the tensor ({s}) must match the existing size ({cur}) at '
                                f'non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: {list(shp)}')
-        target.append(s)
+        target[i] = s
     target = tuple(target)
     if target == shp:
         return input if not input._rg else as_view(Expand.apply(input, shape=target), input)
@@ -401,8 +409,10 @@ concat = concatenate = cat
 
 # ---------------------------------------------------------------- split, chunk, unbind
 class Split(Op):
-    """Several views along `dim`; the backward concatenates the gradients (zeros where none came)."""
+    """Several views along `dim`; the backward concatenates the gradients (zeros where none came).
+    PyTorch forbids in-place changes to the views of such an op while recording (`multi_view`)."""
     node_name = 'SplitWithSizesBackward0'
+    multi_view = True
 
     @staticmethod
     def forward(ctx, a, sizes=(), dim=0):
@@ -426,16 +436,29 @@ def split(tensor, split_size_or_sections, dim=0):
     nd = tensor._data.ndim
     if nd == 0:
         raise RuntimeError('split expects at least a 1-dimensional tensor')
-    d = _wrap_dim(dim, nd)
-    n = tensor._data.shape[d]
-    if isinstance(split_size_or_sections, int):
-        size = split_size_or_sections
-        if size < 0 or (size == 0 and n != 0):
+    if isinstance(split_size_or_sections, int) or (hasattr(split_size_or_sections, '__index__') and
+                                                   not isinstance(split_size_or_sections, (list, tuple))):
+        size = int(split_size_or_sections)
+        if size < 0:
+            raise RuntimeError(f'split expects split_size be non-negative, but got split_size={size}')
+        d = _wrap_dim(dim, nd)
+        n = tensor._data.shape[d]
+        if size == 0 and n != 0:
             raise RuntimeError(f'split_size can only be 0 if dimension size is 0, but got dimension size of {n}')
-        sizes = [size] * (n // size) + ([n % size] if n % size else []) if size else [0]
+        count = max(-(-n // size), 1) if size else 1         # at least one piece, as PyTorch
+        sizes = [size] * (count - 1) + [n - size * (count - 1)]
         op = SplitEqual
     else:
+        if not isinstance(split_size_or_sections, (list, tuple)) or \
+                not all(isinstance(s, int) or hasattr(s, '__index__') for s in split_size_or_sections):
+            raise TypeError(f"split_with_sizes(): argument 'split_sizes' (position 2) must be tuple of ints, not "
+                            f'{type(split_size_or_sections).__name__}')
         sizes = [int(s) for s in split_size_or_sections]
+        d = _wrap_dim(dim, nd)
+        n = tensor._data.shape[d]
+        if any(s < 0 for s in sizes):
+            raise RuntimeError(f'split_with_sizes expects split_sizes have only non-negative entries, but got '
+                               f'split_sizes={sizes}')
         if sum(sizes) != n:
             raise RuntimeError(f'split_with_sizes expects split_sizes to sum exactly to {n} (input tensor\'s size at '
                                f'dimension {d}), but got split_sizes={sizes}')
@@ -445,33 +468,59 @@ def split(tensor, split_size_or_sections, dim=0):
 
 
 def chunk(input, chunks, dim=0):
-    if chunks <= 0:
-        raise RuntimeError('chunk expects `chunks` to be greater than 0, got: ' + str(chunks))
+    if not isinstance(chunks, int):
+        raise TypeError(f"chunk(): argument 'chunks' (position 1) must be int, not {type(chunks).__name__}")
     nd = input._data.ndim
     if nd == 0:
         raise RuntimeError('chunk expects at least a 1-dimensional tensor')
-    n = input._data.shape[_wrap_dim(dim, nd)]
-    size = max(-(-n // chunks), 1) if n else 1
-    return split(input, size, dim)
+    if chunks <= 0:
+        raise RuntimeError('chunk expects `chunks` to be greater than 0, got: ' + str(chunks))
+    d = _wrap_dim(dim, nd)
+    n = input._data.shape[d]
+    if n == 0:              # `chunks` empty pieces: split would give one
+        return tuple(as_view(o, input) for o in Split.apply(input, sizes=(0,) * chunks, dim=d))
+    return split(input, -(-n // chunks), d)
 
 
 def tensor_split(input, indices_or_sections, dim=0):
-    d = _wrap_dim(dim, max(input._data.ndim, 1))
+    """Each piece is its own slice (PyTorch's too: they may be changed in place)."""
+    nd = input._data.ndim
+    if nd == 0:
+        raise RuntimeError('tensor_split expected at least a 1-dimensional tensor, but got a tensor with 0 dims')
+    d = _wrap_dim(dim, nd)
     n = input._data.shape[d]
-    if isinstance(indices_or_sections, int):
-        k = indices_or_sections
-        sizes = [n // k + 1] * (n % k) + [n // k] * (k - n % k)
+    ios = indices_or_sections
+    if hasattr(ios, '_data'):
+        if ios._data.dtype.kind not in 'iu':
+            raise RuntimeError(f'tensor_split expected tensor_indices_or_sections to have integer dtype, but got '
+                               f'{FROM_NP[ios._data.dtype]}'.replace('framework.', 'torch.'))
+        if ios._data.ndim > 1:
+            raise RuntimeError(f'tensor_split expected tensor_indices_or_sections to be a zero-dimensional or '
+                               f'one-dimensional tensor, but got a tensor with {ios._data.ndim} dims')
+        ios = int(ios.item()) if ios._data.ndim == 0 else [int(i) for i in ios.tolist()]
+    if isinstance(ios, int):
+        if ios <= 0:
+            raise RuntimeError(f'number of sections must be larger than 0, got {ios}')
+        bounds, start = [], 0
+        for k in range(ios):
+            size = n // ios + (1 if k < n % ios else 0)
+            bounds.append((start, start + size))
+            start += size
     else:
-        bounds = [0] + [min(max(int(i), 0), n) for i in indices_or_sections] + [n]
-        sizes = [max(b - a, 0) for a, b in zip(bounds, bounds[1:])]
-    return tuple(as_view(o, input) for o in Split.apply(input, sizes=tuple(sizes), dim=d))
+        cuts = [int(i) for i in ios]
+        bounds = list(zip([0] + cuts, cuts + [n]))
+    pre = (slice(None),) * d
+    from .indexing import getitem
+    return tuple(getitem(input, pre + (slice(a, b),)) for a, b in bounds)
 
 
 class Unbind(Op):
+    multi_view = True
+
     @staticmethod
     def forward(ctx, a, dim=0):
         ctx.dim = dim
-        return tuple(a[(slice(None),) * dim + (i,)] for i in range(a.shape[dim]))
+        return tuple(a[(slice(None),) * dim + (i, Ellipsis)] for i in range(a.shape[dim]))
 
     @staticmethod
     def backward(ctx, *grads):
@@ -480,7 +529,23 @@ class Unbind(Op):
 
 def unbind(input, dim=0):
     d = _wrap_dim(dim, max(input._data.ndim, 1))
+    if input._data.ndim == 0:
+        raise IndexError(f'Dimension specified as {d} but tensor has no dimensions')
     return tuple(as_view(o, input) for o in Unbind.apply(input, dim=d))
+
+
+def select(input, dim, index):
+    nd = input._data.ndim
+    if nd == 0:
+        raise IndexError('select() cannot be applied to a 0-dim tensor.')
+    d = _wrap_dim(dim, nd)
+    n = input._data.shape[d]
+    index = int(index)
+    if not -n <= index < n:
+        raise IndexError(f'select(): index {index} out of range for tensor of size {list(input._data.shape)} at '
+                         f'dimension {d}')
+    from .indexing import getitem
+    return getitem(input, (slice(None),) * d + (index,))
 
 
 # ---------------------------------------------------------------- flip, narrow, movedim, repeat, tril/triu
@@ -503,14 +568,22 @@ def flip(input, *dims):
 
 
 def narrow(input, dim, start, length):
-    d = _wrap_dim(dim, max(input._data.ndim, 1))
+    nd = input._data.ndim
+    if nd == 0:
+        raise RuntimeError('narrow() cannot be applied to a 0-dim tensor.')
+    start, length = int(start), int(length)
+    if length < 0:
+        raise RuntimeError('narrow(): length must be non-negative.')
+    d = _wrap_dim(dim, nd)
     n = input._data.shape[d]
-    start = int(start)
+    if not -n <= start <= n:
+        raise IndexError(f'start out of range (expected to be in range of [{-n}, {n}], but got {start})')
     if start < 0:
         start += n
-    if not 0 <= start <= n or length < 0 or start + length > n:
+    if start + length > n:
         raise RuntimeError(f'start ({start}) + length ({length}) exceeds dimension size ({n}).')
-    return input[(slice(None),) * d + (slice(start, start + length),)]
+    from .indexing import getitem
+    return getitem(input, (slice(None),) * d + (slice(start, start + length),))
 
 
 def movedim(input, source, destination):

@@ -133,15 +133,18 @@ METRICS = ('accuracy', 'mse', 'mae')
 # arguments; model is a list of layers or a user class; both are checked in their own functions.
 SCHEMA = {
     'data': {
-        'name': Key(STR, REQUIRED, 'built-in generator (sin_cubic, random, spirals, blobs) or a file format '
-                                   '(npz, csv)'),
-        'path': Key(nullable(STR), None, 'file to load when name is npz or csv (relative to the working directory)'),
+        'name': Key(STR, REQUIRED, 'built-in generator (sin_cubic, random, spirals, blobs, digits) or a file '
+                                   'format (npz, npy, csv)'),
+        'path': Key(nullable(STR), None, 'file to load when name is npz or csv, directory of `<name>.npy` files when '
+                                         'npy (relative to the working directory)'),
         'features': Key(nullable(STR_LIST), None, 'npz: array names, csv: column names used as inputs '
                                                   '(default: npz `x`, csv every column but the target)'),
         'target': Key(STR, 'y', 'npz array name or csv column holding the target'),
         'target_dtype': Key(choice('auto', 'float32', 'int64'), 'auto',
                             'auto: int64 for CrossEntropyLoss/NLLLoss, float32 otherwise'),
         'params': Key(MAPPING, {}, "keyword arguments of the generator (see 'Data generators')"),
+        'mmap': Key(BOOL, False, 'npz/npy: memory-map the features (np.load mmap_mode=r; .npz uncompressed) and '
+                                 'read only each batch: data larger than the RAM'),
     },
     'train': {
         'steps': Key(nullable(POS_INT), None, 'total optimizer steps (set this or epochs)'),
@@ -157,6 +160,12 @@ SCHEMA = {
         'progress': Key(BOOL, True, 'show the tqdm progress bar'),
         'print_every': Key(nullable(POS_INT), None, 'print `t loss` every N steps (t counted from 0), like seed '
                                                     "004's `if t % 100 == 99: print(t, loss.item())`"),
+        'num_workers': Key(NONNEG_INT, 0, 'DataLoader worker processes that gather the batches (0: in the main '
+                                          'process); same batches, same metrics'),
+        'prefetch_factor': Key(nullable(POS_INT), None, 'batches each worker loads ahead (null: 2 with workers); '
+                                                        'only with num_workers > 0'),
+        'persistent_workers': Key(BOOL, False, 'keep the worker processes from one epoch to the next; only with '
+                                               'num_workers > 0'),
     },
     'output': {
         'dir': Key(STR, 'runs', 'parent directory of run directories'),
@@ -325,8 +334,13 @@ def resolve(raw):
     for i, m in enumerate(t['metrics']):
         if m not in METRICS:
             raise ConfigError(f"train.metrics[{i}]: unknown metric {show(m)}; valid metrics: {', '.join(METRICS)}")
+    if t['num_workers'] == 0:
+        for k in ('prefetch_factor', 'persistent_workers'):
+            if t[k] not in (None, False):
+                raise ConfigError(f'train.{k}: only used with train.num_workers > 0 (got {k}={show(t[k])}, '
+                                  'num_workers=0)')
     d = cfg['data']
-    if d['name'] in ('npz', 'csv') and d['path'] is None:
+    if d['name'] in ('npz', 'npy', 'csv') and d['path'] is None:
         raise ConfigError(f"data.path: missing (data.name is {d['name']})")
     return cfg
 

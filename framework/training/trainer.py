@@ -172,7 +172,7 @@ class Run:
                 self.loss_fn(self.model(x), y)
         except Exception as e:  # the message is all the user needs; the shapes are in it
             raise ConfigError(f'model/loss: the model does not fit the data: {type(e).__name__}: {str(e).strip()} '
-                              f'(features: {self.train_data.x.shape[1]} columns, targets: '
+                              f'(features: {_feature_shape(self.train_data.x)}, targets: '
                               f'{tuple(self.train_data.y.shape[1:]) or "one value"} per sample, '
                               f'{self.train_data.y.dtype})') from None
         finally:
@@ -250,8 +250,13 @@ class Run:
         total = t['steps'] if t['steps'] is not None else t['epochs'] * per_epoch
         shuffle = t['shuffle'] and not full
         self.shuffle_rng = np.random.default_rng([cfg['seed'], 3])
-        X = fw.tensor(x_np, device=self.device)
-        Y = fw.tensor(y_np, device=self.device)
+        # worker processes, or features memory mapped from disk: batches come from a DataLoader, gathered
+        # in the same order from the same arrays (so the same values); otherwise the whole set is one tensor
+        loader = self._loader() if not full and (t['num_workers'] > 0 or D.is_mapped(x_np)) else None
+        X = Y = None
+        if loader is None:
+            X = fw.tensor(np.asarray(x_np), device=self.device)
+            Y = fw.tensor(y_np, device=self.device)
 
         step, epoch, pos, perm, best, wall0 = 0, 0, 0, None, None, 0.0
         log = MetricLog(self.run_dir, self._columns(), tensorboard=cfg['logging']['tensorboard'])
@@ -282,7 +287,8 @@ class Run:
                 if not full and batches is None:
                     if pos == 0 or perm is None:
                         perm = self.shuffle_rng.permutation(n) if shuffle else None
-                    batches = self._batches(X, Y, perm, bs, per_epoch)
+                    batches = (self._batches(X, Y, perm, bs, per_epoch) if loader is None else
+                               _LoaderEpoch(loader, perm, n, bs, per_epoch, pos, self.device))
                 # run until the next event: a log/print/checkpoint step, the end of an epoch or of the run
                 nxt = min(end, _next(step, log_every), _next(step, print_every), _next(step, ck_every))
                 if not full:
@@ -335,6 +341,8 @@ class Run:
             self._restore_sigint()
             bar.close()
             log.close()
+            if loader is not None:      # stop the workers now, not when the collector gets to them
+                _LoaderEpoch.close(batches, loader)
         wall = wall0 + time.perf_counter() - t0
         run_wall = time.perf_counter() - t0
         interrupted = step < total
@@ -349,6 +357,19 @@ class Run:
             wall_time=wall, steps_per_sec=(step - (meta['step'] if resume else 0)) / run_wall if run_wall else 0.0,
             num_params=count_parameters(model), interrupted=interrupted, stopped_by_signal=self._stop,
             polynomial=polynomial(model, self.info))
+
+    def _loader(self):
+        """The DataLoader of the training set: its batch sampler is set to each epoch's order by _LoaderEpoch.
+        Its base seed comes from its own generator, so framework's global generator (dropout) is not drawn."""
+        fw = _fw()
+        t = self.cfg['train']
+        if D.is_mapped(self.train_data.x):
+            self.train_data.x.advise(random=t['shuffle'])
+        ds = D.ArrayDataset(self.train_data.x, self.train_data.y)
+        return fw.utils.data.DataLoader(
+            ds, batch_sampler=_EpochBatches(), collate_fn=D.batch_to_tensors, num_workers=t['num_workers'],
+            prefetch_factor=t['prefetch_factor'], persistent_workers=t['persistent_workers'],
+            generator=fw.Generator().manual_seed(self.cfg['seed']))
 
     def _batches(self, X, Y, perm, bs, per_epoch):
         fw = _fw()
@@ -373,12 +394,16 @@ class Run:
             return row
         d = self.val_data if self.val_data is not None else self.train_data
         fw = _fw()
-        x = fw.tensor(d.x, device=self.device)
         y = fw.tensor(d.y, device=self.device)
         self.model.eval()
         try:
             with fw.no_grad():
-                out = self.model(x)
+                if D.is_mapped(d.x):       # not all in memory: the outputs of chunks of rows, concatenated
+                    step = max(self.cfg['train']['batch_size'] or 0, 4096)
+                    out = fw.cat([self.model(fw.tensor(d.x[i:i + step], device=self.device))
+                                  for i in range(0, len(d.x), step)])
+                else:
+                    out = self.model(fw.tensor(d.x, device=self.device))
                 if self.val_data is not None:
                     row['val_loss'] = self.loss_fn(out, y).item()
         finally:
@@ -403,6 +428,51 @@ class Run:
     def _restore_sigint(self):
         if self._old_handler is not None:
             signal.signal(signal.SIGINT, self._old_handler)
+
+
+class _EpochBatches:
+    """The DataLoader's batch sampler: the index batches of the current epoch (from the current position)."""
+
+    def __init__(self):
+        self.batches = []
+
+    def __iter__(self):
+        return iter(self.batches)
+
+    def __len__(self):
+        return len(self.batches)
+
+
+class _LoaderEpoch:
+    """One epoch of DataLoader batches, sliced by the loop as it slices the in-memory list: consecutive
+    slices ``[pos:pos + k]`` of batches ``perm[i * bs:(i + 1) * bs]``, moved to the device."""
+
+    def __init__(self, loader, perm, n, bs, per_epoch, start, device):
+        order = np.arange(n) if perm is None else perm
+        loader.batch_sampler.batches = [order[i * bs:(i + 1) * bs] for i in range(start, per_epoch)]
+        self.it = iter(loader)
+        self.pos, self.end, self.device = start, per_epoch, device
+
+    def __getitem__(self, s):
+        if s.start != self.pos:
+            raise IndexError(f'batches are read in order: asked for {s.start}, at {self.pos}')
+        return self._take(s.stop - s.start)
+
+    @staticmethod
+    def close(epoch, loader):
+        for it in (getattr(epoch, 'it', None), loader._iterator):
+            stop = getattr(it, '_shutdown_workers', None)
+            if stop is not None:
+                stop()
+
+    def _take(self, k):
+        cpu = self.device.type == 'cpu'
+        for _ in range(min(k, self.end - self.pos)):
+            xb, yb = next(self.it)
+            self.pos += 1
+            if self.pos == self.end:
+                next(self.it, None)        # the end of the epoch: the iterator stops its workers now
+            yield (xb, yb) if cpu else (xb.to(self.device), yb.to(self.device))
 
 
 def _next(step, every):
@@ -511,6 +581,11 @@ def polynomial(model, info):
     b = lin.bias.detach().cpu().numpy()
     terms = [f'{b[0].item()}'] + [f"{w[0, k].item()} x{'' if k == 0 else f'^{k + 1}'}" for k in range(degree)]
     return 'Result: y = ' + ' + '.join(terms)
+
+
+def _feature_shape(x):
+    """How a config error describes the inputs: columns of a table, or the shape of one image."""
+    return f'{x.shape[1]} columns' if x.ndim == 2 else f'shape {tuple(x.shape[1:])} per sample'
 
 
 def _require(module, what, extra):

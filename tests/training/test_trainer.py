@@ -26,6 +26,7 @@ SHORT = {
     'sin_cubic_fast': ['train.steps=300'],
     'mlp': ['train.epochs=3', 'train.log_every=3'],
     'classify': ['train.epochs=2', 'train.log_every=10', 'train.checkpoint_every=10'],
+    'digits_cnn': ['train.epochs=null', 'train.steps=4', 'train.log_every=2'],
 }
 
 
@@ -50,6 +51,8 @@ def assert_same_params(a, b):
 
 @pytest.mark.parametrize('name', sorted(SHORT))
 def test_every_shipped_config_runs(name, tmp_path):
+    if name == 'digits_cnn':
+        pytest.importorskip('sklearn')                # the [data] extra
     r = quiet_train(config_path(name), SHORT[name], tmp_path)
     assert r.steps == r.total_steps and not r.interrupted
     assert np.isfinite(r.final_loss) and r.best_loss <= r.history[0]['loss']
