@@ -153,8 +153,22 @@ class Det(Op):
         scale = (g * d).unsqueeze(-1).unsqueeze(-1)
         try:
             return scale * _mT(inv(a))
-        except LinAlgError:         # singular: PyTorch's det * A^{-T} is 0 there, and so is this
-            return scale * (a * 0)
+        except LinAlgError:
+            return scale * _inv_t_or_zero(a)
+
+
+def _inv_t_or_zero(a):
+    """A^{-T} matrix by matrix, 0 for a singular one: det * A^{-T} is 0 there, which is what PyTorch gives."""
+    from .ops.shape import stack
+    n = a._data.shape[-1]
+    mats = a.reshape(-1, n, n).unbind(0)
+    out = []
+    for m in mats:
+        try:
+            out.append(_mT(inv(m)))
+        except LinAlgError:
+            out.append(m * 0)
+    return stack(out, 0).reshape(a._data.shape)
 
 
 def det(A, *, out=None):

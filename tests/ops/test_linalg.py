@@ -68,6 +68,9 @@ def test_det_grad_of_singular_matrix_is_zero_as_in_pytorch():
     a = framework.tensor([[1., 2.], [2., 4.]], requires_grad=True)
     linalg.det(a).backward()
     assert a.grad.numpy().tolist() == [[0., 0.], [0., 0.]]
+    b = framework.tensor([[[1., 2.], [2., 4.]], [[4., 7.], [2., 6.]]], dtype=framework.float64, requires_grad=True)
+    linalg.det(b).sum().backward()          # one singular matrix in the batch leaves the other's gradient exact
+    np.testing.assert_allclose(b.grad.numpy(), [[[0., 0.], [0., 0.]], [[6., -2.], [-7., 4.]]], rtol=1e-12)
 
 
 def test_cholesky_eigh():
