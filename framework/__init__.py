@@ -80,3 +80,14 @@ def __getattr__(name):
 
 __version__ = '0.1.0'
 from .serialization import save, load  # noqa: E402
+from .ops.sorting import (sort, argsort, msort, topk, kthvalue, median, mode, cummax, cummin, unique,  # noqa: E402
+                          searchsorted, bucketize)
+from .ops.einsum import einsum  # noqa: E402
+from .ops.matrix import (diag, diagonal, diag_embed, trace, outer, ger, cross, kron, cdist, addmm, addmv,  # noqa: E402
+                         addr, baddbmm, addbmm)
+from .ops.pointwise import (lerp, roll, repeat_interleave, nan_to_num, logcumsumexp, addcmul, addcdiv,  # noqa: E402
+                            index_add)
+from .ops.scatter_reduce import scatter_reduce  # noqa: E402
+from .ops.more_methods import logdet  # noqa: E402
+from . import linalg  # noqa: E402
+from .linalg import det, slogdet, inv as inverse  # noqa: E402
