@@ -353,6 +353,63 @@ def elementwise(formula):
     return staticmethod(backward)
 
 
+def formula(fn):
+    """A backward written once, as math: `fn(ctx, m, g, *saved)` where `m` names the functions it calls
+    with PyTorch's names (`m.cos(a)`, `m.sum(g, dim, keepdim=True)`, `m.reshape(g, shape)`).
+
+    When a graph is recorded (create_graph) `g` and the saved values are Tensors and `m` is framework
+    itself, so the formula records its own graph; otherwise they are bare arrays and `m` the array
+    module under those names, so no op is dispatched and each gradient is wrapped once. A result may be
+    one gradient or a tuple of them (None for an input that needs none)."""
+    def backward(ctx, g):
+        if _grad_state.enabled:
+            return fn(ctx, _framework(), g, *ctx.saved_tensors)
+        out = fn(ctx, _array_math(g._data), g._data, *ctx.saved_arrays())
+        if out.__class__ is tuple:
+            # one array given to two inputs stays one Tensor, so the engine sees the sharing
+            wrapped = {}
+            return tuple([None if o is None else wrapped.get(id(o)) or wrapped.setdefault(id(o), grad_of(o))
+                          for o in out])
+        return grad_of(out)
+    backward.__doc__ = fn.__doc__
+    return staticmethod(backward)
+
+
+def _framework():
+    import framework        # resolved at the first backward, long after the package finished importing
+    return framework
+
+
+class _ArrayMath:
+    """PyTorch's names for the few array functions backward formulas call, over NumPy or CuPy."""
+    __slots__ = ('xp',)
+
+    def __init__(self, xp):
+        self.xp = xp
+
+    def __getattr__(self, name):            # cos, sin, exp, log, where, reshape, matmul, swapaxes ...
+        return getattr(self.xp, name)
+
+    @staticmethod
+    def sum(x, dim=None, keepdim=False):
+        return x.sum(axis=dim, keepdims=keepdim)
+
+    @staticmethod
+    def permute(x, dims):
+        return x.transpose(dims)
+
+    @staticmethod
+    def squeeze(x, dim):
+        return x.reshape(x.shape[:dim] + x.shape[dim + 1:])
+
+
+_NUMPY_MATH = _ArrayMath(np)
+
+
+def _array_math(arr):
+    return _NUMPY_MATH if arr.__class__ is _ndarray else _ArrayMath(_device.xp_of(arr))
+
+
 def _as_output(ctx, out):
     """An output that is not an ndarray (NumPy gives scalars for 0-d inputs) as an array. If forward
     saved it, the array is saved instead, so it is still known as this op's output: its history

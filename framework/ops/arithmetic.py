@@ -6,8 +6,7 @@ to each input's shape in one place (`sum_to`), so no op repeats that logic.
 import math
 
 from .. import _device
-from ..autograd.function import Op, grad_of
-from ..autograd.grad_mode import state as _grad_state
+from ..autograd.function import Op, formula
 from .._tensor import Tensor
 from .promotion import SUB_BOOL, is_bool, operands, shapes_error
 
@@ -36,9 +35,9 @@ class Sub(Op):
             raise RuntimeError('Subtraction, the `-` operator, with two bool tensors is not supported. '
                                'Use the `^` or `logical_xor()` operator instead.') from None
 
-    @staticmethod
-    def backward(ctx, g):
-        return g, (-g if _grad_state.enabled else grad_of(-g._data))
+    @formula
+    def backward(ctx, m, g):
+        return g, -g
 
 
 class Rsub(Op):
@@ -84,14 +83,9 @@ class Mul(Op):
         except ValueError:
             raise shapes_error(a, b) from None
 
-    @staticmethod
-    def backward(ctx, g):
+    @formula
+    def backward(ctx, m, g, a, b):
         need_a, need_b = ctx.needs_input_grad
-        if not _grad_state.enabled:
-            a, b = ctx.saved_arrays()
-            gd = g._data
-            return (grad_of(gd * b) if need_a else None), (grad_of(gd * a) if need_b else None)
-        a, b = ctx.saved_tensors
         return (g * b if need_a else None), (g * a if need_b else None)
 
 
@@ -106,17 +100,10 @@ class Div(Op):
         except ValueError:
             raise shapes_error(a, b) from None
 
-    @staticmethod
-    def backward(ctx, g):
+    @formula
+    def backward(ctx, m, g, a, b):
         need_a, need_b = ctx.needs_input_grad
-        if not _grad_state.enabled:
-            a, b = ctx.saved_arrays()
-            gd = g._data
-            return (grad_of(gd / b) if need_a else None), (grad_of(-gd * a / (b * b)) if need_b else None)
-        a, b = ctx.saved_tensors
-        ga = g / b if need_a else None
-        gb = -g * a / (b * b) if need_b else None
-        return ga, gb
+        return (g / b if need_a else None), (-g * a / (b * b) if need_b else None)
 
 
 class Neg(Op):
@@ -128,9 +115,9 @@ class Neg(Op):
             raise RuntimeError('Negation, the `-` operator, on a bool tensor is not supported. If you are trying '
                                'to invert a mask, use the `~` or `logical_not()` operator instead.') from None
 
-    @staticmethod
-    def backward(ctx, g):
-        return -g if _grad_state.enabled else grad_of(-g._data)
+    @formula
+    def backward(ctx, m, g):
+        return -g
 
 
 def _power(a, b):

@@ -39,7 +39,7 @@ def _logical(name):
     def f(input, other):
         x, y = input._data, _tensor_other(name, other)
         try:
-            return wrap(getattr(_device.xp_of(x), name)(x, y))
+            return wrap(_device.as_array(getattr(_device.xp_of(x), name)(x, y)))
         except ValueError:
             raise shapes_error(x, y) from None
     f.__name__ = name
@@ -52,7 +52,7 @@ logical_xor = _logical('logical_xor')
 
 
 def logical_not(input):
-    return wrap(_device.xp_of(input._data).logical_not(input._data))
+    return wrap(_device.as_array(_device.xp_of(input._data).logical_not(input._data)))
 
 
 def _bool_reduce(input, dim, keepdim, name):
@@ -76,15 +76,15 @@ def any(input, dim=None, keepdim=False):
 
 
 def isnan(input):
-    return wrap(_device.xp_of(input._data).isnan(input._data))
+    return wrap(_device.as_array(_device.xp_of(input._data).isnan(input._data)))
 
 
 def isinf(input):
-    return wrap(_device.xp_of(input._data).isinf(input._data))
+    return wrap(_device.as_array(_device.xp_of(input._data).isinf(input._data)))
 
 
 def isfinite(input):
-    return wrap(_device.xp_of(input._data).isfinite(input._data))
+    return wrap(_device.as_array(_device.xp_of(input._data).isfinite(input._data)))
 
 
 def equal(input, other):
@@ -140,7 +140,7 @@ bitwise_xor = _bitwise('bitwise_xor')
 def bitwise_not(input):
     if input._data.dtype.kind == 'f':
         raise NotImplementedError(f'"bitwise_not_cpu" not implemented for \'{_NAMES[str(input._data.dtype)]}\'')
-    return wrap(_device.xp_of(input._data).invert(input._data))
+    return wrap(_device.as_array(_device.xp_of(input._data).invert(input._data)))
 
 
 def _r(fn):

@@ -11,8 +11,7 @@ Compare such results with a tolerance (tests/printout.py); `pow` (ops/arithmetic
 import numpy as np
 
 from .. import _device
-from ..autograd.function import Op, elementwise, grad_of
-from ..autograd.grad_mode import state as _grad_state
+from ..autograd.function import Op, elementwise, formula
 from .._tensor import Tensor, wrap
 from .promotion import operands, shapes_error
 
@@ -70,12 +69,9 @@ class Sin(Op):
         ctx.save_for_backward(a)
         return _xp(a).sin(a)
 
-    @staticmethod
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        if not _grad_state.enabled:
-            return grad_of(g._data * _xp(a._data).cos(a._data))
-        return g * cos(a)
+    @formula
+    def backward(ctx, m, g, a):
+        return g * m.cos(a)
 
 
 class Cos(Op):
@@ -84,12 +80,9 @@ class Cos(Op):
         ctx.save_for_backward(a)
         return _xp(a).cos(a)
 
-    @staticmethod
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        if not _grad_state.enabled:
-            return grad_of(-g._data * _xp(a._data).sin(a._data))
-        return -g * sin(a)
+    @formula
+    def backward(ctx, m, g, a):
+        return -g * m.sin(a)
 
 
 class Tanh(Op):
@@ -115,36 +108,16 @@ class Sigmoid(Op):
     backward = elementwise(lambda g, out: g * out * (1 - out))
 
 
-_zeros = {}
-
-
-def _zero(a):
-    """0 as a read-only 0-d array of `a`'s dtype: NumPy compares with it about a microsecond faster
-    than with a Python 0 (CuPy takes the number)."""
-    if a.__class__ is not np.ndarray:
-        return 0
-    z = _zeros.get(a.dtype)
-    if z is None:
-        z = _zeros[a.dtype] = np.zeros((), a.dtype)
-        z.flags.writeable = False
-    return z
-
-
 class Relu(Op):
     @staticmethod
     def forward(ctx, a):
-        out = _xp(a).maximum(a, _zero(a))
+        out = _xp(a).maximum(a, 0)
         ctx.save_for_backward(out)
         return out
 
-    @staticmethod
-    def backward(ctx, g):
-        # `not (out <= 0)`: a nan passes the gradient, as PyTorch's threshold_backward
-        if not _grad_state.enabled:
-            o, = ctx.saved_arrays()
-            return grad_of(g._data * ~(o <= _zero(o)))
-        o = ctx.saved_tensors[0]._data
-        return g * wrap((~(o <= _zero(o))).astype(o.dtype))
+    @formula
+    def backward(ctx, m, g, out):
+        return g * ~(out <= 0)      # `not (out <= 0)`: a nan passes the gradient, as PyTorch's threshold_backward
 
 
 class Sqrt(Op):
