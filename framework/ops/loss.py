@@ -12,7 +12,7 @@ import numpy as np
 from .. import _device
 from .._dtype import scalar_name
 from .._tensor import wrap
-from ..autograd.function import Op
+from ..autograd.function import Op, formula
 from ..autograd.grad_mode import state as _grad_state
 from .promotion import broadcast_message, operands
 
@@ -54,15 +54,9 @@ class LogSoftmax(Op):
         ctx.save_for_backward(out)
         return out
 
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx.saved_tensors
-        dim = ctx.dim
-        if not _grad_state.enabled:
-            ga, oa = g._data, out._data
-            xp = _xp(ga)
-            return wrap(xp.asarray(ga - xp.exp(oa) * ga.sum(axis=dim, keepdims=True)))
-        return g - out.exp() * g.sum(dim, keepdim=True)
+    @formula
+    def backward(ctx, m, g, out):
+        return g - m.exp(out) * m.sum(g, ctx.dim, keepdim=True)
 
 
 class Softmax(Op):
@@ -76,14 +70,9 @@ class Softmax(Op):
         ctx.save_for_backward(e)
         return e
 
-    @staticmethod
-    def backward(ctx, g):
-        out, = ctx.saved_tensors
-        dim = ctx.dim
-        if not _grad_state.enabled:
-            ga, oa = g._data, out._data
-            return wrap(_xp(ga).asarray(oa * (ga - (ga * oa).sum(axis=dim, keepdims=True))))
-        return out * (g - (g * out).sum(dim, keepdim=True))
+    @formula
+    def backward(ctx, m, g, out):
+        return out * (g - m.sum(g * out, ctx.dim, keepdim=True))
 
 
 def _softmax_dim(ndim, dim, name):

@@ -702,66 +702,7 @@ def cumprod(input, dim, *, dtype=None):
     return Cumprod.apply(input, dim=_wrap_dim(dim, _b.max(input._data.ndim, 1)), dtype=_sum_dtype(input, dtype))
 
 
-# ---------------------------------------------------------------- softmax, log_softmax
-def _softmax_dim(input, dim, name):
-    from .shape import _wrap_dim
-    nd = input._data.ndim
-    if dim is None:
-        import warnings
-        warnings.warn(f'Implicit dimension choice for {name} has been deprecated. Change the call to include '
-                      'dim=X as an argument.', stacklevel=3)
-        dim = 0 if nd in (0, 1, 3) else 1
-    return _wrap_dim(dim, _b.max(nd, 1))
-
-
-def _softmax_input(input, dtype):
-    if dtype is not None:
-        input = input.to(_dtype.to_dtype(dtype))
-    elif input._data.dtype.kind not in 'fc':
-        raise NotImplementedError(f'"softmax_lastdim_kernel_impl" not implemented for \'{_type_word(input)}\'')
-    return input
-
-
-class Softmax(Op):
-    @staticmethod
-    def forward(ctx, a, dim=-1):
-        xp = _device.xp_of(a)
-        if a.ndim == 0:
-            out = xp.ones_like(a)
-        else:
-            e = xp.exp(a - a.max(axis=dim, keepdims=True))
-            out = e / e.sum(axis=dim, keepdims=True)
-        ctx.dim = dim if a.ndim else None
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        y, = ctx.saved_tensors
-        gy = g * y
-        return gy - y * sum(gy, ctx.dim, keepdim=True)
-
-
-class LogSoftmax(Op):
-    @staticmethod
-    def forward(ctx, a, dim=-1):
-        xp = _device.xp_of(a)
-        if a.ndim == 0:
-            out = xp.zeros_like(a)
-        else:
-            z = a - a.max(axis=dim, keepdims=True)
-            out = z - xp.log(xp.exp(z).sum(axis=dim, keepdims=True))
-        ctx.dim = dim if a.ndim else None
-        ctx.save_for_backward(out)
-        return out
-
-    @staticmethod
-    def backward(ctx, g):
-        from .unary import exp
-        out, = ctx.saved_tensors
-        return g - exp(out) * sum(g, ctx.dim, keepdim=True)
-
-
+# ---------------------------------------------------------------- softmax, log_softmax (defined in loss.py)
 def softmax(input, dim=None, _stacklevel=3, dtype=None):
     from .loss import softmax as f             # one implementation (empty inputs, dtype checks) for both names
     return f(input, dim, dtype=dtype)

@@ -8,7 +8,7 @@ import weakref
 
 import numpy as np
 
-from ..autograd.function import Op
+from ..autograd.function import Op, formula
 from ..autograd.grad_mode import state as _grad_state
 from .._tensor import _new_vc, wrap
 from .._dtype import FROM_NP
@@ -69,11 +69,9 @@ class View(Op):
         ctx.in_shape = a.shape
         return a.reshape(shape)
 
-    @staticmethod
-    def backward(ctx, g):
-        if not _grad_state.enabled:         # no graph to record: skip the op
-            return wrap(g._data.reshape(ctx.in_shape))
-        return g.reshape(ctx.in_shape)
+    @formula
+    def backward(ctx, m, g):
+        return m.reshape(g, ctx.in_shape)
 
 
 class UnsafeView(View):
@@ -132,11 +130,9 @@ class Unsqueeze(Op):
         ctx.dim = dim
         return _expand_dims(a, dim)
 
-    @staticmethod
-    def backward(ctx, g):
-        if not _grad_state.enabled:
-            return wrap(g._data.reshape(g._data.shape[:ctx.dim] + g._data.shape[ctx.dim + 1:]))
-        return squeeze(g, ctx.dim)
+    @formula
+    def backward(ctx, m, g):
+        return m.squeeze(g, ctx.dim)
 
 
 def _expand_dims(a, dim):
@@ -162,11 +158,9 @@ class Squeeze(Op):
         ctx.in_shape = a.shape
         return a.reshape(tuple(s for i, s in enumerate(a.shape) if i not in dims))
 
-    @staticmethod
-    def backward(ctx, g):
-        if not _grad_state.enabled:         # no graph to record: skip the op
-            return wrap(g._data.reshape(ctx.in_shape))
-        return g.reshape(ctx.in_shape)
+    @formula
+    def backward(ctx, m, g):
+        return m.reshape(g, ctx.in_shape)
 
 
 class SqueezeAll(Squeeze):
@@ -193,11 +187,9 @@ class Transpose(Op):
         ctx.d0, ctx.d1 = d0, d1
         return a.swapaxes(d0, d1)
 
-    @staticmethod
-    def backward(ctx, g):
-        if not _grad_state.enabled:
-            return wrap(g._data.swapaxes(ctx.d0, ctx.d1))
-        return transpose(g, ctx.d0, ctx.d1)
+    @formula
+    def backward(ctx, m, g):
+        return m.swapaxes(g, ctx.d0, ctx.d1)
 
 
 class T(Op):
@@ -205,9 +197,9 @@ class T(Op):
     def forward(ctx, a):
         return a.T
 
-    @staticmethod
-    def backward(ctx, g):
-        return wrap(g._data.T) if not _grad_state.enabled else t(g)
+    @formula
+    def backward(ctx, m, g):
+        return g.T
 
 
 def transpose(input, dim0, dim1):
@@ -230,14 +222,9 @@ class Permute(Op):
         ctx.dims = dims
         return a.transpose(dims)
 
-    @staticmethod
-    def backward(ctx, g):
-        inv = [0] * len(ctx.dims)
-        for i, d in enumerate(ctx.dims):
-            inv[d] = i
-        if not _grad_state.enabled:
-            return wrap(g._data.transpose(inv))
-        return permute(g, tuple(inv))
+    @formula
+    def backward(ctx, m, g):
+        return m.permute(g, tuple(sorted(range(len(ctx.dims)), key=ctx.dims.__getitem__)))   # the inverse
 
 
 def strict_reshape(input, shape):
