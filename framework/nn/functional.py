@@ -255,3 +255,6 @@ def identity(input):
 
 
 __all__ += ['hardtanh', 'flatten', 'identity']
+
+
+from .attention import scaled_dot_product_attention, multi_head_attention_forward  # noqa: E402,F401
