@@ -133,7 +133,7 @@ METRICS = ('accuracy', 'mse', 'mae')
 # arguments; model is a list of layers or a user class; both are checked in their own functions.
 SCHEMA = {
     'data': {
-        'name': Key(STR, REQUIRED, 'built-in generator (sin_cubic, random, spirals, blobs) or a file format '
+        'name': Key(STR, REQUIRED, 'built-in generator (sin_cubic, random, spirals, blobs, text) or a file format '
                                    '(npz, csv)'),
         'path': Key(nullable(STR), None, 'file to load when name is npz or csv (relative to the working directory)'),
         'features': Key(nullable(STR_LIST), None, 'npz: array names, csv: column names used as inputs '

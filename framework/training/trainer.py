@@ -348,7 +348,7 @@ class Run:
             metrics={k: v for k, v in final.items() if k not in ('step', 'epoch')},
             wall_time=wall, steps_per_sec=(step - (meta['step'] if resume else 0)) / run_wall if run_wall else 0.0,
             num_params=count_parameters(model), interrupted=interrupted, stopped_by_signal=self._stop,
-            polynomial=polynomial(model, self.info))
+            polynomial=polynomial(model, self.info), sample=text_sample(model, self.info))
 
     def _batches(self, X, Y, perm, bs, per_epoch):
         fw = _fw()
@@ -492,6 +492,13 @@ def read_metrics(path):
     for r in rows:
         out.append({k: (int(v) if k in ('step', 'epoch') else float(v)) if v != '' else None for k, v in r.items()})
     return out
+
+
+def text_sample(model, info):
+    """For text data (data.name text), the model's continuation of the prompt when it can generate one."""
+    if info.get('prompt') is None or not callable(getattr(model, 'generate', None)):
+        return None
+    return model.generate(info['prompt'], info['sample_length'])
 
 
 def polynomial(model, info):
