@@ -2,7 +2,9 @@
 
 Per layer and direction the input projection of all time steps is one matmul (`x W_ih^T + b_ih`
 over the whole sequence); each step then costs one matmul `h W_hh^T + b_hh` for all gates and one
-fused pointwise op (ops/rnn.py). A PackedSequence is run in its own time-major layout: at step t
+fused pointwise op (ops/rnn.py). An LSTM layer on a padded batch without projection is one op for the
+whole sequence (LSTMSequence): its time loop runs on arrays, with no graph node per step.
+A PackedSequence is run in its own time-major layout: at step t
 only the first batch_sizes[t] rows are live, so each sequence stops (or, in the reverse direction,
 starts) at its own length, without padding.
 """
@@ -13,7 +15,7 @@ import warnings
 from .. import _dtype
 from ..creation import empty, zeros
 from ..ops.linear import linear
-from ..ops.rnn import gru_cell_pointwise, lstm_cell_pointwise
+from ..ops.rnn import gru_cell_pointwise, lstm_cell_pointwise, lstm_sequence
 from ..ops.shape import cat, split, stack, unbind
 from ..ops.unary import relu, tanh
 from . import functional as F
@@ -185,6 +187,15 @@ class RNNBase(Module):
             for direction in range(D):
                 w_ih, w_hh, b_ih, b_hh, w_hr = self._layer_weights(layer, direction)
                 k = layer * D + direction
+                if mode == 'LSTM' and w_hr is None and batch_sizes is None:
+                    # the whole sequence in one op; both biases folded into the input projection
+                    bias = b_ih + b_hh if b_ih is not None else None
+                    hs, cs = lstm_sequence(linear(layer_input, w_ih, bias), hx[k], cx[k], w_hh, reverse=direction == 1)
+                    last = 0 if direction == 1 else -1
+                    outputs.append(hs)
+                    h_n.append(hs[last])
+                    c_n.append(cs[last])
+                    continue
                 proj = linear(layer_input, w_ih, b_ih)
                 steps = unbind(proj, 0) if batch_sizes is None else split(proj, batch_sizes, 0)
                 outs, h, c = _run_direction(mode, steps, batch_sizes, hx[k], cx[k] if cx is not None else None,

@@ -10,7 +10,7 @@ them: saved intermediates would be constants to double backward.
 from .. import _device
 from ..autograd.function import Op, grad_of
 from ..autograd.grad_mode import state as _grad_state
-from .shape import cat
+from .shape import cat, stack
 from .unary import sigmoid as _sigmoid, tanh as _tanh
 
 
@@ -29,6 +29,16 @@ class _ArrayMath:
 
     def cat(self, arrays):
         return self.xp.concatenate(arrays, axis=-1)
+
+    def stack(self, arrays):
+        return self.xp.stack(arrays)
+
+    def matmul(self, a, b):
+        return a @ b
+
+    @staticmethod
+    def t(a):
+        return a.T
 
 
 def _errstate(xp):
@@ -51,6 +61,18 @@ class _TensorMath:
     @staticmethod
     def cat(tensors):
         return cat(tensors, -1)
+
+    @staticmethod
+    def stack(tensors):
+        return stack(tensors)
+
+    @staticmethod
+    def matmul(a, b):
+        return a.matmul(b)
+
+    @staticmethod
+    def t(a):
+        return a.t()
 
 
 _TENSOR_MATH = _TensorMath()
@@ -135,3 +157,93 @@ def lstm_cell_pointwise(gates, c):
 def gru_cell_pointwise(gi, gh, h):
     return GRUCellPointwise.apply(gi, gh, h)
 
+
+
+def _lstm_sequence_backward(m, g_hs, g_cs, xw, h0, c0, w_hh, hs, cs, reverse, gates=None):
+    """Backpropagation through time for LSTMSequence, over the math namespace m. The gate activations
+    are recomputed from the inputs unless given (the plain backward keeps forward's)."""
+    T = xw.shape[0]
+    order = range(T - 1, -1, -1) if reverse else range(T)
+    prev = {}
+    last_h, last_c = h0, c0
+    for t in order:
+        prev[t] = (last_h, last_c)
+        last_h, last_c = hs[t], cs[t]
+    dh = dc = None
+    dgates = [None] * T
+    for t in reversed(order):
+        h_prev, c_prev = prev[t]
+        H = c_prev.shape[-1]
+        if gates is not None:
+            a = gates[t]
+            i, f, g, o = a[..., :H], a[..., H:2 * H], a[..., 2 * H:3 * H], a[..., 3 * H:]
+        else:
+            a = xw[t] + m.matmul(h_prev, m.t(w_hh))
+            i = m.sigmoid(a[..., :H])
+            f = m.sigmoid(a[..., H:2 * H])
+            g = m.tanh(a[..., 2 * H:3 * H])
+            o = m.sigmoid(a[..., 3 * H:])
+        tc = m.tanh(cs[t])
+        gh = g_hs[t] if dh is None else g_hs[t] + dh
+        gc = g_cs[t] if dc is None else g_cs[t] + dc
+        gc = gc + gh * o * (1 - tc * tc)
+        dg = m.cat([gc * g * i * (1 - i), gc * c_prev * f * (1 - f), gc * i * (1 - g * g), gh * tc * o * (1 - o)])
+        dgates[t] = dg
+        dh = m.matmul(dg, w_hh)
+        dc = gc * f
+    dxw = m.stack(dgates)
+    h_prevs = m.stack([prev[t][0] for t in range(T)])
+    N, G = dxw.shape[1], dxw.shape[2]
+    dw = m.matmul(m.t(dxw.reshape(T * N, G)), h_prevs.reshape(T * N, h_prevs.shape[-1]))
+    return dxw, dh, dc, dw
+
+
+class LSTMSequence(Op):
+    """A whole LSTM layer direction, (xw, h0, c0, W_hh) -> (h_t for all t, c_t for all t), where xw holds the
+    input projections x_t W_ih^T + b_ih + b_hh of all steps (T, N, 4H). One node for the sequence: the
+    time loop runs on arrays, and backward gathers W_hh's gradient over all steps in one matmul."""
+    node_name = 'LSTMBackward0'
+
+    @staticmethod
+    def forward(ctx, xw, h0, c0, w_hh, reverse=False):
+        xp = _device.xp_of(xw)
+        T = xw.shape[0]
+        hs = xp.empty(xw.shape[:2] + (h0.shape[-1],), dtype=xw.dtype)
+        cs = xp.empty_like(hs)
+        gates = xp.empty_like(xw)
+        h, c = h0, c0
+        w_t = w_hh.T
+        H = h0.shape[-1]
+        with _errstate(xp):
+            for t in (range(T - 1, -1, -1) if reverse else range(T)):
+                a = gates[t]              # pre-activations, turned into the activations i, f, g, o in place
+                xp.matmul(h, w_t, out=a)
+                a += xw[t]
+                for s in (a[..., :2 * H], a[..., 3 * H:]):
+                    xp.negative(s, out=s)
+                    xp.exp(s, out=s)
+                    s += 1
+                    xp.reciprocal(s, out=s)
+                xp.tanh(a[..., 2 * H:3 * H], out=a[..., 2 * H:3 * H])
+                c = a[..., H:2 * H] * c
+                c += a[..., :H] * a[..., 2 * H:3 * H]
+                cs[t] = c
+                h = hs[t] = a[..., 3 * H:] * xp.tanh(c)
+        ctx.reverse = reverse
+        ctx.gates = gates           # activations for the plain backward; create_graph recomputes them
+        ctx.save_for_backward(xw, h0, c0, w_hh, hs, cs)
+        return hs, cs
+
+    @staticmethod
+    def backward(ctx, g_hs, g_cs):
+        if _grad_state.enabled:
+            return _lstm_sequence_backward(_TENSOR_MATH, g_hs, g_cs, *ctx.saved_tensors, ctx.reverse)
+        arrays = ctx.saved_arrays()
+        m = _ArrayMath(_device.xp_of(arrays[0]))
+        out = _lstm_sequence_backward(m, g_hs._data, g_cs._data, *arrays, ctx.reverse, ctx.gates)
+        ctx.gates = None
+        return tuple(grad_of(a) for a in out)
+
+
+def lstm_sequence(xw, h0, c0, w_hh, reverse=False):
+    return LSTMSequence.apply(xw, h0, c0, w_hh, reverse=reverse)

@@ -9,7 +9,7 @@ import framework
 from framework import nn
 from framework.autograd import gradcheck, gradgradcheck
 from framework.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence, pad_sequence, pack_sequence
-from framework.ops.rnn import gru_cell_pointwise, lstm_cell_pointwise
+from framework.ops.rnn import gru_cell_pointwise, lstm_cell_pointwise, lstm_sequence
 from tests.conftest import torch_or_skip
 
 R = np.random.default_rng(0)
@@ -140,6 +140,24 @@ def test_fused_steps_gradcheck_and_gradgradcheck():
     assert gradgradcheck(gru_cell_pointwise, (gi, gh, h))
     out = lstm_cell_pointwise(gates, c)
     assert out[0].grad_fn.name() == 'LSTMCellBackward0'
+
+
+@pytest.mark.parametrize('reverse', [False, True])
+def test_lstm_sequence_op(reverse):
+    xw, h0, c0, w = t64(3, 2, 8), t64(2, 2), t64(2, 2), t64(8, 2)
+
+    def f(*a):
+        return lstm_sequence(*a, reverse=reverse)
+    assert gradcheck(f, (xw, h0, c0, w))
+    assert gradgradcheck(f, (xw, h0, c0, w))
+    hs, cs = f(xw, h0, c0, w)
+    assert hs.grad_fn.name() == 'LSTMBackward0'
+    # the same values as the per-step fused cell
+    h, c = h0, c0
+    for t in (range(2, -1, -1) if reverse else range(3)):
+        h, c = lstm_cell_pointwise(xw[t] + h.matmul(w.t()), c)
+        np.testing.assert_allclose(hs[t].detach().numpy(), h.detach().numpy(), rtol=1e-12)
+        np.testing.assert_allclose(cs[t].detach().numpy(), c.detach().numpy(), rtol=1e-12)
 
 
 @pytest.mark.parametrize('name', ['LSTM', 'GRU'])
