@@ -71,3 +71,16 @@ def test_char_lm_config_trains_and_prints_a_sample(arch, tmp_path):
     assert r.sample.startswith('We the People') and len(r.sample) >= len('We the People') + 10
     from framework.training.report import report_lines
     assert 'sample:' in report_lines(r)
+
+
+def test_hand_written_example_runs():
+    import re
+    import subprocess
+    import sys
+    r = subprocess.run([sys.executable, os.path.join(ROOT, 'examples', 'char_lm.py'), '--epochs', '1'],
+                       capture_output=True, text=True, timeout=300, cwd=ROOT)
+    assert r.returncode == 0, r.stderr
+    first, sample = r.stdout.split('\n', 1)
+    m = re.fullmatch(r'framework lstm: train loss ([\d.]+), val loss ([\d.]+), 1 epochs in [\d.]+ s', first)
+    assert m and float(m.group(2)) < 4.0
+    assert sample.startswith('We the People')
