@@ -365,3 +365,4 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
 __all__ += ['conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'unfold', 'fold', 'max_pool1d', 'max_pool2d',
             'avg_pool1d', 'avg_pool2d', 'adaptive_avg_pool1d', 'adaptive_avg_pool2d', 'adaptive_max_pool1d',
             'adaptive_max_pool2d', 'batch_norm', 'pad', 'interpolate', 'upsample', 'dropout2d']
+from .attention import scaled_dot_product_attention, multi_head_attention_forward  # noqa: E402,F401

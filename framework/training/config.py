@@ -133,7 +133,7 @@ METRICS = ('accuracy', 'mse', 'mae')
 # arguments; model is a list of layers or a user class; both are checked in their own functions.
 SCHEMA = {
     'data': {
-        'name': Key(STR, REQUIRED, 'built-in generator (sin_cubic, random, spirals, blobs, digits) or a file '
+        'name': Key(STR, REQUIRED, 'built-in generator (sin_cubic, random, spirals, blobs, digits, text) or a file '
                                    'format (npz, npy, csv)'),
         'path': Key(nullable(STR), None, 'file to load when name is npz or csv, directory of `<name>.npy` files when '
                                          'npy (relative to the working directory)'),

@@ -81,6 +81,32 @@ def blobs(rng, n_samples=600, n_features=2, n_classes=3, spread=1.0):
     return Data(x.astype(np.float32), y.astype(np.int64))
 
 
+def text(rng, path='data/us_constitution.txt', seq_len=64, prompt='We the People', sample_length=300):
+    """Character windows of a text file for a language model: x (N, seq_len) int64 byte codes of the
+    UTF-8 text (a vocabulary of at most 256, 128 for ASCII), y the next byte at each position (int64),
+    windows not overlapping, so a held-out window shares no target with a training one. Leading lines
+    starting with '#' (a licence header) are dropped. prompt and sample_length say what the run
+    generates at the end (models with a `generate` method, e.g. framework.models.CharLM)."""
+    full = path if os.path.isabs(path) or os.path.isfile(path) else os.path.join(_REPO, path)
+    if not os.path.isfile(full):
+        raise ConfigError(f'data.params.path: file not found: {path}')
+    with open(full, encoding='utf-8') as f:
+        lines = f.read().splitlines(keepends=True)
+    while lines and lines[0].startswith('#'):
+        lines.pop(0)
+    codes = np.frombuffer(''.join(lines).encode('utf-8'), dtype=np.uint8).astype(np.int64)
+    n = (len(codes) - 1) // seq_len
+    if n < 2:
+        raise ConfigError(f'data.params.seq_len: {seq_len} leaves fewer than 2 windows in {path} '
+                          f'({len(codes)} bytes)')
+    x = codes[:n * seq_len].reshape(n, seq_len)
+    y = codes[1:n * seq_len + 1].reshape(n, seq_len)
+    return Data(x, y, {'text': path, 'prompt': prompt, 'sample_length': sample_length})
+
+
+_REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
 def digits(rng):
     """scikit-learn's handwritten digits (1,797 real 8x8 grey images, 10 classes, shipped inside
     scikit-learn: nothing is downloaded) as (N, 1, 8, 8) float32 in [0, 1] and int64 labels."""
@@ -93,7 +119,8 @@ def digits(rng):
     return Data(x, d.target.astype(np.int64), {'images': '1x8x8'})
 
 
-GENERATORS = {'sin_cubic': sin_cubic, 'random': random, 'spirals': spirals, 'blobs': blobs, 'digits': digits}
+GENERATORS = {'sin_cubic': sin_cubic, 'random': random, 'spirals': spirals, 'blobs': blobs, 'digits': digits,
+              'text': text}
 FILE_FORMATS = ('npz', 'npy', 'csv')
 MMAP_FORMATS = ('npz', 'npy')
 

@@ -24,6 +24,9 @@ def report_lines(result):
         lines.append(f"final lr: {_fmt(r.metrics['lr'])}")
     if r.polynomial:
         lines.append(r.polynomial)
+    if getattr(r, 'sample', None):
+        lines.append('sample:')
+        lines.extend(r.sample.splitlines())
     return lines
 
 

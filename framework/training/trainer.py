@@ -376,7 +376,7 @@ class Run:
             wall_time=wall, steps_per_sec=(step - (meta['step'] if resume else 0)) / run_wall if run_wall else 0.0,
             num_params=count_parameters(self.model), interrupted=interrupted, stopped_by_signal=self._stop,
             polynomial=polynomial(self.model, self.info), world_size=dctx.world if dctx else 1,
-            backend=dctx.backend if dctx else None)
+            backend=dctx.backend if dctx else None, sample=text_sample(self.model, self.info))
 
     def _loader(self):
         """The DataLoader of the training set: its batch sampler is set to each epoch's order by _LoaderEpoch.
@@ -602,6 +602,13 @@ def read_metrics(path):
     for r in rows:
         out.append({k: (int(v) if k in ('step', 'epoch') else float(v)) if v != '' else None for k, v in r.items()})
     return out
+
+
+def text_sample(model, info):
+    """For text data (data.name text), the model's continuation of the prompt when it can generate one."""
+    if info.get('prompt') is None or not callable(getattr(model, 'generate', None)):
+        return None
+    return model.generate(info['prompt'], info['sample_length'])
 
 
 def polynomial(model, info):

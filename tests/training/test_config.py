@@ -40,7 +40,7 @@ BAD = [
     (['optimizer.name=Adamm'], "optimizer.name: unknown optimizer 'Adamm' (did you mean 'Adam'?); valid optimizers: "),
     (['scheduler.name=StepLRR'], "scheduler.name: unknown scheduler 'StepLRR'"),
     (['data.name=cifar'],
-     "data.name: unknown data 'cifar'; valid: sin_cubic, random, spirals, blobs, digits, npz, npy, csv"),
+     "data.name: unknown data 'cifar'; valid: sin_cubic, random, spirals, blobs, digits, text, npz, npy, csv"),
     (['train.metrics=[acc]'], "train.metrics[0]: unknown metric 'acc'; valid metrics: accuracy, mse, mae"),
     # unknown keys
     (['train.epoch=3'], "train.epoch: unknown key (did you mean 'epochs'?); valid keys: steps, epochs"),

@@ -27,6 +27,8 @@ SHORT = {
     'mlp': ['train.epochs=3', 'train.log_every=3'],
     'classify': ['train.epochs=2', 'train.log_every=10', 'train.checkpoint_every=10'],
     'digits_cnn': ['train.epochs=null', 'train.steps=4', 'train.log_every=2'],
+    'char_lm': ['train.epochs=null', 'train.steps=3', 'train.log_every=1', 'model.kwargs.d_model=16',
+                'data.params.sample_length=5'],
 }
 
 

@@ -1,9 +1,9 @@
-"""nn.utils: gradient clipping and flattening parameters to a vector."""
+"""nn.utils: gradient clipping, flattening parameters to a vector; rnn (padding and packing sequences)."""
 import math
 
-from .._tensor import Tensor, wrap
-from .. import _device
-from .._tensor import bump_version
+from ..._tensor import Tensor, wrap
+from ... import _device
+from ..._tensor import bump_version
 
 
 def _grads(parameters):
@@ -17,7 +17,7 @@ def clip_grad_norm_(parameters, max_norm, norm_type=2.0, error_if_nonfinite=Fals
     grads = _grads(parameters)
     max_norm, norm_type = float(max_norm), float(norm_type)
     if not grads:
-        from ..creation import tensor
+        from ...creation import tensor
         return tensor(0.0)
     xp = _device.xp_of(grads[0]._data)
     if norm_type == math.inf:
@@ -47,7 +47,7 @@ def clip_grad_value_(parameters, clip_value, foreach=None):
 
 
 def parameters_to_vector(parameters):
-    from ..ops.shape import cat
+    from ...ops.shape import cat
     return cat([p.reshape(-1) for p in parameters])
 
 
@@ -57,3 +57,4 @@ def vector_to_parameters(vec, parameters):
         n = p.numel()
         p.data = vec[pointer:pointer + n].reshape(p.shape).detach().clone()._data
         pointer += n
+from . import rnn  # noqa: E402,F401
