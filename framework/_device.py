@@ -128,3 +128,28 @@ def on_one_device(args, arrays):
     if d is not None and d.type == 'cuda' and any(a.__class__ is np.ndarray for a in arrays):
         return [move(a, d) if a.__class__ is np.ndarray else a for a in arrays]
     return arrays
+
+
+def errstate(xp, **kwargs):
+    """np.errstate(**kwargs) for NumPy arrays (PyTorch computes inf/nan silently); CuPy never warns.
+    With no kwargs: quiet division by zero, invalid values and NumPy's RuntimeWarnings (degrees of freedom,
+    empty slices), as PyTorch's reductions are."""
+    import contextlib
+    if xp is not np:
+        return contextlib.nullcontext()
+    if kwargs:
+        return np.errstate(**kwargs)
+    return _Quiet()
+
+
+class _Quiet:
+    def __enter__(self):
+        import warnings
+        self._np, self._w = np.errstate(divide='ignore', invalid='ignore'), warnings.catch_warnings()
+        self._np.__enter__()
+        self._w.__enter__()
+        warnings.simplefilter('ignore', RuntimeWarning)
+
+    def __exit__(self, *exc):
+        self._w.__exit__(*exc)
+        self._np.__exit__(*exc)

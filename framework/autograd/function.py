@@ -361,10 +361,11 @@ def formula(fn):
     itself, so the formula records its own graph; otherwise they are bare arrays and `m` the array
     module under those names, so no op is dispatched and each gradient is wrapped once. A result may be
     one gradient or a tuple of them (None for an input that needs none)."""
-    def backward(ctx, g):
+    def backward(ctx, *grads):
         if _grad_state.enabled:
-            return fn(ctx, _framework(), g, *ctx.saved_tensors)
-        out = fn(ctx, _array_math(g._data), g._data, *ctx.saved_arrays())
+            return fn(ctx, _framework(), *grads, *ctx.saved_tensors)
+        arrays = [None if g is None else g._data for g in grads]
+        out = fn(ctx, _array_math(next(a for a in arrays if a is not None)), *arrays, *ctx.saved_arrays())
         if out.__class__ is tuple:
             # one array given to two inputs stays one Tensor, so the engine sees the sharing
             wrapped = {}
@@ -401,6 +402,18 @@ class _ArrayMath:
     @staticmethod
     def squeeze(x, dim):
         return x.reshape(x.shape[:dim] + x.shape[dim + 1:])
+
+    @staticmethod
+    def t(x):
+        return x.T
+
+    def cat(self, arrays, dim=0):
+        return self.xp.concatenate(arrays, axis=dim)
+
+    def sigmoid(self, x):
+        # 1/(1+exp(-x)) overflows for very negative x only to inf, which gives the right 0
+        with _device.errstate(self.xp, over='ignore'):
+            return 1 / (1 + self.xp.exp(-x))
 
 
 _NUMPY_MATH = _ArrayMath(np)

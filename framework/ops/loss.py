@@ -341,7 +341,7 @@ class BinaryCrossEntropy(Op):
             raise RuntimeError('all elements of input should be between 0 and 1')
         if xp is np and y.size and not ((y >= 0) & (y <= 1)).all():      # nan is out of range too
             raise RuntimeError('all elements of target should be between 0 and 1')
-        with _errstate(xp):
+        with _device.errstate(xp):
             loss = -(y * xp.maximum(xp.log(x), -100) + (1 - y) * xp.maximum(xp.log1p(-x), -100))
         if weight is not None:
             loss = loss * weight
@@ -375,20 +375,6 @@ class BinaryCrossEntropy(Op):
         if len(need) > 2 and need[2]:
             raise RuntimeError('the derivative of binary_cross_entropy with respect to weight is not implemented')
         return gx, gy, None
-
-
-class _errstate:
-    def __init__(self, xp):
-        self.np = xp if hasattr(xp, 'errstate') else None
-
-    def __enter__(self):
-        if self.np is not None:
-            self.ctx = self.np.errstate(divide='ignore', invalid='ignore')
-            self.ctx.__enter__()
-
-    def __exit__(self, *exc):
-        if self.np is not None:
-            self.ctx.__exit__(*exc)
 
 
 def binary_cross_entropy(input, target, weight=None, size_average=None, reduce=None, reduction='mean'):

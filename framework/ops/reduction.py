@@ -154,7 +154,7 @@ class Norm(Op):
         elif p == 0:
             out = (a != 0).sum(axis=axes, keepdims=keepdim).astype(a.dtype)
         else:
-            with _errstate(xp):
+            with _device.errstate(xp):
                 out = (absa ** p).sum(axis=axes, keepdims=keepdim) ** (1.0 / p)
         out = xp.asarray(out, dtype=a.dtype)
         ctx.save_for_backward(a, out)
@@ -443,7 +443,7 @@ class Var(Op):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         n = a.size if axes is None else _prod(a.shape[i] for i in axes)
         ctx.denom = n - correction
-        with _errstate(xp):
+        with _device.errstate(xp):
             out = _device.as_array(a.var(axis=axes, keepdims=keepdim, ddof=correction))
         ctx.save_for_backward(a)
         return out.astype(a.dtype, copy=False)
@@ -474,7 +474,7 @@ class Std(Op):
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
         n = a.size if axes is None else _prod(a.shape[i] for i in axes)
         ctx.denom = n - correction
-        with _errstate(xp):
+        with _device.errstate(xp):
             out = _device.as_array(a.std(axis=axes, keepdims=keepdim, ddof=correction)).astype(a.dtype, copy=False)
         ctx.save_for_backward(a, out)
         return out
@@ -493,25 +493,6 @@ def _prod(xs):
     for x in xs:
         r *= x
     return r
-
-
-class _errstate:
-    """Quiet NumPy's floating-point and degrees-of-freedom warnings (PyTorch returns nan/inf silently)."""
-
-    def __init__(self, xp):
-        import numpy as np
-        import warnings
-        self._np, self._w = np.errstate(divide='ignore', invalid='ignore'), warnings.catch_warnings()
-
-    def __enter__(self):
-        import warnings
-        self._np.__enter__()
-        self._w.__enter__()
-        warnings.simplefilter('ignore', RuntimeWarning)
-
-    def __exit__(self, *exc):
-        self._w.__exit__(*exc)
-        self._np.__exit__(*exc)
 
 
 def _var_args(name, input, dim, unbiased, keepdim, correction):
@@ -613,7 +594,7 @@ class Logsumexp(Op):
         xp = _device.xp_of(a)
         m = a.max(axis=axes, keepdims=True) if a.size else xp.zeros((1,) * a.ndim, a.dtype)
         m = xp.where(xp.isfinite(m), m, 0)
-        with _errstate(xp):
+        with _device.errstate(xp):
             out = xp.log(xp.exp(a - m).sum(axis=axes, keepdims=True)) + m
         if not keepdim:
             out = out.reshape([s for i, s in enumerate(a.shape) if axes is not None and i not in axes])

@@ -3,79 +3,13 @@
 A recurrent step is one matmul for all gates (done by the caller) and then a dozen elementwise
 operations; recorded one by one they would cost a Python op and a graph node each, per step. Here
 they are one node. The backward formula is written once over a small namespace of math functions
-(`_ArrayMath` on bare arrays, `_TensorMath` on Tensors), so the same lines serve the plain backward
-and create_graph. Backward recomputes the activations from the saved inputs instead of saving
+(autograd.function.formula: framework on Tensors, the array module on bare arrays), so the same lines
+serve the plain backward and create_graph. Backward recomputes the activations from the saved inputs instead of saving
 them: saved intermediates would be constants to double backward.
 """
 from .. import _device
-from ..autograd.function import Op, grad_of
+from ..autograd.function import Op, formula, grad_of, _array_math, _framework
 from ..autograd.grad_mode import state as _grad_state
-from .shape import cat, stack
-from .unary import sigmoid as _sigmoid, tanh as _tanh
-
-
-class _ArrayMath:
-    def __init__(self, xp):
-        self.xp = xp
-
-    def sigmoid(self, a):
-        # 1/(1+exp(-a)) overflows for very negative a only to inf, which gives the right 0
-        xp = self.xp
-        with _errstate(xp):
-            return 1 / (1 + xp.exp(-a))
-
-    def tanh(self, a):
-        return self.xp.tanh(a)
-
-    def cat(self, arrays):
-        return self.xp.concatenate(arrays, axis=-1)
-
-    def stack(self, arrays):
-        return self.xp.stack(arrays)
-
-    def matmul(self, a, b):
-        return a @ b
-
-    @staticmethod
-    def t(a):
-        return a.T
-
-
-def _errstate(xp):
-    import numpy as np
-    return np.errstate(over='ignore') if xp is np else _NullContext()
-
-
-class _NullContext:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
-
-
-class _TensorMath:
-    sigmoid = staticmethod(_sigmoid)
-    tanh = staticmethod(_tanh)
-
-    @staticmethod
-    def cat(tensors):
-        return cat(tensors, -1)
-
-    @staticmethod
-    def stack(tensors):
-        return stack(tensors)
-
-    @staticmethod
-    def matmul(a, b):
-        return a.matmul(b)
-
-    @staticmethod
-    def t(a):
-        return a.t()
-
-
-_TENSOR_MATH = _TensorMath()
 
 
 def _lstm_forward(m, gates, c):
@@ -91,7 +25,7 @@ def _lstm_forward(m, gates, c):
 def _lstm_backward(m, gh, gc, gates, c):
     i, f, g, o, _, tc = _lstm_forward(m, gates, c)
     dc = gc + gh * o * (1 - tc * tc)
-    dgates = m.cat([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g), gh * tc * o * (1 - o)])
+    dgates = m.cat([dc * g * i * (1 - i), dc * c * f * (1 - f), dc * i * (1 - g * g), gh * tc * o * (1 - o)], -1)
     return dgates, dc * f
 
 
@@ -102,16 +36,12 @@ class LSTMCellPointwise(Op):
     @staticmethod
     def forward(ctx, gates, c):
         ctx.save_for_backward(gates, c)
-        *_, o, c2, tc = _lstm_forward(_ArrayMath(_device.xp_of(gates)), gates, c)
+        *_, o, c2, tc = _lstm_forward(_array_math(gates), gates, c)
         return o * tc, c2
 
-    @staticmethod
-    def backward(ctx, gh, gc):
-        if _grad_state.enabled:
-            return _lstm_backward(_TENSOR_MATH, gh, gc, *ctx.saved_tensors)
-        gates, c = ctx.saved_arrays()
-        dgates, dc = _lstm_backward(_ArrayMath(_device.xp_of(gates)), gh._data, gc._data, gates, c)
-        return grad_of(dgates), grad_of(dc)
+    @formula
+    def backward(ctx, m, gh, gc, gates, c):
+        return _lstm_backward(m, gh, gc, gates, c)
 
 
 def _gru_forward(m, gi, gh, h):
@@ -128,7 +58,7 @@ def _gru_backward(m, g, gi, gh, h):
     dn = g * (1 - z) * (1 - n * n)
     dr = dn * hn * r * (1 - r)
     dz = g * (h - n) * z * (1 - z)
-    return m.cat([dr, dz, dn]), m.cat([dr, dz, dn * r]), g * z
+    return m.cat([dr, dz, dn], -1), m.cat([dr, dz, dn * r], -1), g * z
 
 
 class GRUCellPointwise(Op):
@@ -139,15 +69,12 @@ class GRUCellPointwise(Op):
     @staticmethod
     def forward(ctx, gi, gh, h):
         ctx.save_for_backward(gi, gh, h)
-        _, z, n, _ = _gru_forward(_ArrayMath(_device.xp_of(gi)), gi, gh, h)
+        _, z, n, _ = _gru_forward(_array_math(gi), gi, gh, h)
         return n + z * (h - n)
 
-    @staticmethod
-    def backward(ctx, g):
-        if _grad_state.enabled:
-            return _gru_backward(_TENSOR_MATH, g, *ctx.saved_tensors)
-        gi, gh, h = ctx.saved_arrays()
-        return tuple(grad_of(a) for a in _gru_backward(_ArrayMath(_device.xp_of(gi)), g._data, gi, gh, h))
+    @formula
+    def backward(ctx, m, g, gi, gh, h):
+        return _gru_backward(m, g, gi, gh, h)
 
 
 def lstm_cell_pointwise(gates, c):
@@ -187,7 +114,7 @@ def _lstm_sequence_backward(m, g_hs, g_cs, xw, h0, c0, w_hh, hs, cs, reverse, ga
         gh = g_hs[t] if dh is None else g_hs[t] + dh
         gc = g_cs[t] if dc is None else g_cs[t] + dc
         gc = gc + gh * o * (1 - tc * tc)
-        dg = m.cat([gc * g * i * (1 - i), gc * c_prev * f * (1 - f), gc * i * (1 - g * g), gh * tc * o * (1 - o)])
+        dg = m.cat([gc * g * i * (1 - i), gc * c_prev * f * (1 - f), gc * i * (1 - g * g), gh * tc * o * (1 - o)], -1)
         dgates[t] = dg
         dh = m.matmul(dg, w_hh)
         dc = gc * f
@@ -214,7 +141,7 @@ class LSTMSequence(Op):
         h, c = h0, c0
         w_t = w_hh.T
         H = h0.shape[-1]
-        with _errstate(xp):
+        with _device.errstate(xp, over='ignore'):
             for t in (range(T - 1, -1, -1) if reverse else range(T)):
                 a = gates[t]              # pre-activations, turned into the activations i, f, g, o in place
                 xp.matmul(h, w_t, out=a)
@@ -236,10 +163,12 @@ class LSTMSequence(Op):
 
     @staticmethod
     def backward(ctx, g_hs, g_cs):
+        # one formula, two inputs: the plain backward reuses forward's gate activations, create_graph
+        # recomputes them from the saved inputs (saved activations would be constants to double backward)
         if _grad_state.enabled:
-            return _lstm_sequence_backward(_TENSOR_MATH, g_hs, g_cs, *ctx.saved_tensors, ctx.reverse)
+            return _lstm_sequence_backward(_framework(), g_hs, g_cs, *ctx.saved_tensors, ctx.reverse)
         arrays = ctx.saved_arrays()
-        m = _ArrayMath(_device.xp_of(arrays[0]))
+        m = _array_math(arrays[0])
         out = _lstm_sequence_backward(m, g_hs._data, g_cs._data, *arrays, ctx.reverse, ctx.gates)
         ctx.gates = None
         return tuple(grad_of(a) for a in out)
