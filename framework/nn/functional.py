@@ -1,21 +1,16 @@
-"""nn.functional: the stateless forms of the layers and losses.
-
-The fused ops (linear, softmax, the losses) live in framework/ops; the few activations that only
-nn uses (leaky_relu, gelu) are small ops defined here.
-"""
-import math
-
-import numpy as np
+"""nn.functional: the stateless forms of the layers and losses, over the ops in framework/ops.
+Module-level helpers are underscored so that dir(F) lists PyTorch's names only."""
+import numpy as _np
 
 from .. import _device
-from .._tensor import wrap
-from ..autograd.function import Op
-from ..autograd.grad_mode import state as _grad_state
+from .._tensor import wrap as _wrap
+from ..ops.activation import LeakyRelu as _LeakyRelu, Hardtanh as _Hardtanh, Gelu as _Gelu
 from ..ops.linear import linear
 from ..ops.loss import (log_softmax, softmax, mse_loss, l1_loss, binary_cross_entropy,  # noqa: F401
                         binary_cross_entropy_with_logits, nll_loss, cross_entropy, _legacy, _reduce, _reduction)
-from ..ops.unary import relu as _relu, sigmoid, tanh, not_implemented_for  # noqa: F401
-from ..ops.inplace import apply_inplace
+from ..ops.loss import Huber as _Huber
+from ..ops.unary import relu as _relu, sigmoid, tanh, not_implemented_for as _not_implemented_for  # noqa: F401
+from ..ops.inplace import apply_inplace as _apply_inplace
 from ..random import rng as _rng
 
 __all__ = ['linear', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'softmax', 'log_softmax', 'gelu', 'silu', 'dropout',
@@ -26,7 +21,7 @@ __all__ = ['linear', 'relu', 'leaky_relu', 'sigmoid', 'tanh', 'softmax', 'log_so
 
 def relu(input, inplace=False):
     if inplace:
-        return apply_inplace(input, _relu, None, nargs=1)
+        return _apply_inplace(input, _relu, None, nargs=1)
     return _relu(input)
 
 
@@ -34,142 +29,49 @@ def relu6(input, inplace=False):
     return hardtanh(input, 0.0, 6.0, inplace)
 
 
-class LeakyRelu(Op):
-    @staticmethod
-    def forward(ctx, a, slope=0.01):
-        ctx.slope = slope
-        ctx.save_for_backward(a)
-        return _device.xp_of(a).where(a > 0, a, a * slope).astype(a.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        ad = a._data
-        scale = _device.xp_of(ad).where(ad > 0, 1, ctx.slope).astype(ad.dtype)
-        return g * wrap(scale) if _grad_state.enabled else wrap(g._data * scale)
-
-
 def leaky_relu(input, negative_slope=0.01, inplace=False):
-    not_implemented_for(input, 'leaky_relu_cpu')
+    _not_implemented_for(input, 'leaky_relu_cpu')
     if inplace:
-        return apply_inplace(input, lambda x: LeakyRelu.apply(x, slope=negative_slope), None, nargs=1)
-    return LeakyRelu.apply(input, slope=negative_slope)
-
-
-class Hardtanh(Op):
-    @staticmethod
-    def forward(ctx, a, lo=-1.0, hi=1.0):
-        ctx.save_for_backward(a)
-        ctx.lo, ctx.hi = lo, hi
-        return _device.xp_of(a).clip(a, lo, hi).astype(a.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        ad = a._data
-        mask = (~((ad <= ctx.lo) | (ad >= ctx.hi))).astype(ad.dtype)     # a nan passes, as in PyTorch
-        return g * wrap(mask) if _grad_state.enabled else wrap(g._data * mask)
+        return _apply_inplace(input, lambda x: _LeakyRelu.apply(x, slope=negative_slope), None, nargs=1)
+    return _LeakyRelu.apply(input, slope=negative_slope)
 
 
 def hardtanh(input, min_val=-1.0, max_val=1.0, inplace=False):
     if input._data.dtype.kind == 'b':
         raise RuntimeError('Bool inputs not supported for hardtanh')
     if inplace:
-        return apply_inplace(input, lambda x: Hardtanh.apply(x, lo=min_val, hi=max_val), None, nargs=1)
-    return Hardtanh.apply(input, lo=min_val, hi=max_val)
-
-
-_math_erf = np.frompyfunc(math.erf, 1, 1)
-
-
-def _erf(xp, x):
-    """erf of an array: SciPy's (CuPy's) when there; else a Chebyshev fit good to 1.2e-7 for float32
-    and, for float64 on the CPU, the C library's erf element by element (the fit is not float64-exact)."""
-    try:
-        if xp is np:
-            from scipy.special import erf
-        else:
-            from cupyx.scipy.special import erf
-        return erf(x).astype(x.dtype, copy=False)
-    except ImportError:
-        if xp is np and x.dtype == np.float64:
-            return np.asarray(_math_erf(x), dtype=np.float64)
-        return _erf_poly(xp, x)
-
-
-def _erf_poly(xp, x):
-    # Numerical Recipes erfc Chebyshev fit: fractional error < 1.2e-7 everywhere
-    z = xp.abs(x).astype(np.float64)
-    t = 1.0 / (1.0 + 0.5 * z)
-    r = t * xp.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
-        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
-    return (xp.sign(x) * (1.0 - r)).astype(x.dtype)
-
-
-class Erf(Op):
-    @staticmethod
-    def forward(ctx, a):
-        ctx.save_for_backward(a)
-        return _erf(_device.xp_of(a), a)
-
-    @staticmethod
-    def backward(ctx, g):
-        a, = ctx.saved_tensors
-        return g * (a * a * -1).exp() * (2 / math.sqrt(math.pi))
-
-
-class Gelu(Op):
-    @staticmethod
-    def forward(ctx, a, approximate='none'):
-        xp = _device.xp_of(a)
-        ctx.save_for_backward(a)
-        ctx.approximate = approximate
-        if approximate == 'tanh':
-            return (0.5 * a * (1 + xp.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)))).astype(a.dtype)
-        return (0.5 * a * (1 + _erf(xp, a / math.sqrt(2)))).astype(a.dtype)
-
-    @staticmethod
-    def backward(ctx, g):
-        x, = ctx.saved_tensors
-        if ctx.approximate == 'tanh':
-            k = math.sqrt(2 / math.pi)
-            inner = (x + x * x * x * 0.044715) * k
-            th = inner.tanh()
-            d = (th + 1) * 0.5 + x * 0.5 * (1 - th * th) * k * (x * x * 0.134145 + 1)
-            return g * d
-        cdf = (Erf.apply(x * (1 / math.sqrt(2))) + 1) * 0.5
-        pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
-        return g * (cdf + x * pdf)
+        return _apply_inplace(input, lambda x: _Hardtanh.apply(x, lo=min_val, hi=max_val), None, nargs=1)
+    return _Hardtanh.apply(input, lo=min_val, hi=max_val)
 
 
 def gelu(input, approximate='none'):
     if approximate not in ('none', 'tanh'):
         raise RuntimeError('approximate argument must be either none or tanh.')
-    not_implemented_for(input, 'GeluKernelImpl')
-    return Gelu.apply(input, approximate=approximate)
+    _not_implemented_for(input, 'GeluKernelImpl')
+    return _Gelu.apply(input, approximate=approximate)
 
 
 def silu(input, inplace=False):
-    not_implemented_for(input, 'silu_cpu')
+    _not_implemented_for(input, 'silu_cpu')
     if inplace:
-        return apply_inplace(input, lambda x: x * sigmoid(x), None, nargs=1)
+        return _apply_inplace(input, lambda x: x * sigmoid(x), None, nargs=1)
     return input * sigmoid(input)
 
 
 def elu(input, alpha=1.0, inplace=False):
     from ..ops.unary import where, exp
-    not_implemented_for(input, 'elu_cpu')
+    _not_implemented_for(input, 'elu_cpu')
 
     def fn(x):
         # `x <= 0` picks the exponential branch, so a nan takes the identity's gradient (as PyTorch's kernel);
         # the exponential sees only x <= 0 (0 elsewhere), so its unused branch never makes inf * 0 or nan * 0
         neg = x <= 0
         return where(neg, (exp(where(neg, x, 0.0)) - 1) * alpha, x)
-    return apply_inplace(input, fn, None, nargs=1) if inplace else fn(input)
+    return _apply_inplace(input, fn, None, nargs=1) if inplace else fn(input)
 
 
 def softplus(input, beta=1.0, threshold=20.0):
-    not_implemented_for(input, 'softplus_cpu')
+    _not_implemented_for(input, 'softplus_cpu')
     from ..ops.unary import where, exp, log, abs as tabs
     bx = input * beta
     soft = (log(exp(-tabs(bx)) + 1) + relu(bx)) * (1 / beta)
@@ -178,7 +80,7 @@ def softplus(input, beta=1.0, threshold=20.0):
 
 def logsigmoid(input):
     from ..ops.unary import LogSigmoid
-    not_implemented_for(input, 'log_sigmoid_cpu')
+    _not_implemented_for(input, 'log_sigmoid_cpu')
     return LogSigmoid.apply(input)
 
 
@@ -190,7 +92,7 @@ def softmin(input, dim=None, _stacklevel=3, dtype=None):
         from ..ops.shape import _wrap_dim
         _wrap_dim(dim, max(input._data.ndim, 1))
     if dtype is None:
-        not_implemented_for(input, 'softmax_lastdim_kernel_impl', 'iu')
+        _not_implemented_for(input, 'softmax_lastdim_kernel_impl', 'iu')
     return softmax(-input, dim, dtype=dtype)
 
 
@@ -201,48 +103,21 @@ def dropout(input, p=0.5, training=True, inplace=False):
         return input
     arr = input._data
     if p == 1.0:
-        mask = np.zeros(arr.shape, dtype=arr.dtype)
+        mask = _np.zeros(arr.shape, dtype=arr.dtype)
     else:
-        mask = (_rng().random(arr.shape, dtype=np.float32) >= p).astype(arr.dtype)
+        mask = (_rng().random(arr.shape, dtype=_np.float32) >= p).astype(arr.dtype)
         mask *= arr.dtype.type(1 / (1 - p))
-    if arr.__class__ is not np.ndarray:
+    if arr.__class__ is not _np.ndarray:
         mask = _device.xp_of(arr).asarray(mask)
     if inplace:
-        return input.mul_(wrap(mask))
-    return input * wrap(mask)
-
-
-class Huber(Op):
-    """Elementwise huber loss of d = x - y: 0.5 d^2 inside |d| < delta, delta (|d| - delta/2) outside;
-    the gradient clamp(d, -delta, delta), which stays finite for infinite d (no where() of an inf branch)."""
-
-    @staticmethod
-    def forward(ctx, x, y, delta=1.0):
-        xp = _device.xp_of(x if hasattr(x, 'dtype') else y)
-        try:
-            d = _device.as_array(x - y)
-        except ValueError:
-            from ..ops.promotion import shapes_error
-            raise shapes_error(x, y) from None
-        ctx.delta = delta
-        ctx.save_for_backward(x, y)
-        ad = xp.abs(d)
-        with np.errstate(invalid='ignore', over='ignore'):
-            return xp.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(d.dtype, copy=False)
-
-    @staticmethod
-    def backward(ctx, g):
-        from ..ops.unary import clamp
-        x, y = ctx.saved_tensors
-        gd = g * clamp(x - y, -ctx.delta, ctx.delta)
-        need_x, need_y = ctx.needs_input_grad
-        return (gd if need_x else None), (-gd if need_y else None)
+        return input.mul_(_wrap(mask))
+    return input * _wrap(mask)
 
 
 def _loss_pair(input, target):
     from ..ops.promotion import operands
     a, b = operands(input, target)
-    not_implemented_for(a, 'smooth_l1_cpu')
+    _not_implemented_for(a, 'smooth_l1_cpu')
     return a, b
 
 
@@ -251,7 +126,7 @@ def smooth_l1_loss(input, target, size_average=None, reduce=None, reduction='mea
     if beta == 0:
         return _reduce((input - target).abs(), reduction)
     a, b = _loss_pair(input, target)
-    return _reduce(Huber.apply(a, b, delta=beta) * (1 / beta), reduction)
+    return _reduce(_Huber.apply(a, b, delta=beta) * (1 / beta), reduction)
 
 
 def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
@@ -260,9 +135,9 @@ def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
     if message:
         raise RuntimeError(message)
     reduction = _reduction(reduction)
-    not_implemented_for(input, 'huber_cpu')
+    _not_implemented_for(input, 'huber_cpu')
     dt = input.dtype      # PyTorch's huber_loss returns the input's dtype
-    loss = Huber.apply(input, target if target.dtype == dt else target.to(dt), delta=delta)
+    loss = _Huber.apply(input, target if target.dtype == dt else target.to(dt), delta=delta)
     if weight is not None:
         # unlike mse_loss and l1_loss, PyTorch's weighted huber 'mean' divides by the element count
         if weight.shape != input.shape:
@@ -273,7 +148,7 @@ def huber_loss(input, target, reduction='mean', delta=1.0, weight=None):
 
 def one_hot(tensor, num_classes=-1):
     arr = tensor._data
-    if arr.dtype != np.int64:
+    if arr.dtype != _np.int64:
         raise RuntimeError('one_hot is only applicable to index tensor of type LongTensor.')
     if num_classes == -1 or not arr.size and num_classes <= 0:
         if not arr.size:
@@ -285,7 +160,7 @@ def one_hot(tensor, num_classes=-1):
         if int(arr.max()) >= num_classes:
             raise RuntimeError('Class values must be smaller than num_classes.')
     xp = _device.xp_of(arr)
-    return wrap((arr[..., None] == xp.arange(num_classes)).astype(np.int64))
+    return _wrap((arr[..., None] == xp.arange(num_classes)).astype(_np.int64))
 
 
 def normalize(input, p=2.0, dim=1, eps=1e-12, out=None):
@@ -314,15 +189,7 @@ __all__ += ['embedding', 'embedding_bag', 'layer_norm', 'group_norm', 'rms_norm'
             'multilabel_soft_margin_loss', 'kl_div', 'poisson_nll_loss', 'gaussian_nll_loss']
 
 
-def flatten(input, start_dim=0, end_dim=-1):
-    return input.flatten(start_dim, end_dim)
-
-
-def identity(input):
-    return input
-
-
-__all__ += ['hardtanh', 'flatten', 'identity']
+__all__ += ['hardtanh']
 
 
 # ---- convolution, pooling, normalization, padding, resampling (framework/ops/conv.py, pooling.py, ...)
@@ -351,15 +218,15 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     arr = input._data
     shape = arr.shape[:-2] + (1, 1) if nd >= 3 else arr.shape
     if p == 1.0:
-        mask = np.zeros(shape, dtype=arr.dtype)
+        mask = _np.zeros(shape, dtype=arr.dtype)
     else:
-        mask = (_rng().random(shape, dtype=np.float32) >= p).astype(arr.dtype)
+        mask = (_rng().random(shape, dtype=_np.float32) >= p).astype(arr.dtype)
         mask *= arr.dtype.type(1 / (1 - p))
-    if arr.__class__ is not np.ndarray:
+    if arr.__class__ is not _np.ndarray:
         mask = _device.xp_of(arr).asarray(mask)
     if inplace:
-        return input.mul_(wrap(mask))
-    return input * wrap(mask)
+        return input.mul_(_wrap(mask))
+    return input * _wrap(mask)
 
 
 __all__ += ['conv1d', 'conv2d', 'conv_transpose1d', 'conv_transpose2d', 'unfold', 'fold', 'max_pool1d', 'max_pool2d',

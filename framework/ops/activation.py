@@ -1,9 +1,12 @@
 """The remaining activations: mish, hardswish, hardsigmoid, prelu, softshrink, hardshrink, threshold,
-celu, selu, glu (softsign and tanhshrink are compositions, as in PyTorch).
+celu, selu, glu (softsign and tanhshrink are compositions, as in PyTorch), and leaky_relu's, hardtanh's
+and gelu's ops (erf).
 
 Each op computes forward on arrays and writes its backward once with Tensor ops (where-masks are
 constants of the input, so they take no part in higher derivatives), under PyTorch's node names.
 """
+import math
+
 import numpy as np
 
 from .. import _device
@@ -249,3 +252,96 @@ def prelu(input, weight):
 
 __all__ = ['mish', 'hardswish', 'hardsigmoid', 'softsign', 'tanhshrink', 'softshrink', 'hardshrink', 'threshold',
            'celu', 'selu', 'glu', 'prelu']
+
+
+class LeakyRelu(Op):
+    @staticmethod
+    def forward(ctx, a, slope=0.01):
+        ctx.slope = slope
+        ctx.save_for_backward(a)
+        return _device.xp_of(a).where(a > 0, a, a * slope).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        ad = a._data
+        scale = _device.xp_of(ad).where(ad > 0, 1, ctx.slope).astype(ad.dtype)
+        return g * wrap(scale)
+
+
+class Hardtanh(Op):
+    @staticmethod
+    def forward(ctx, a, lo=-1.0, hi=1.0):
+        ctx.save_for_backward(a)
+        ctx.lo, ctx.hi = lo, hi
+        return _device.xp_of(a).clip(a, lo, hi).astype(a.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        ad = a._data
+        mask = (~((ad <= ctx.lo) | (ad >= ctx.hi))).astype(ad.dtype)     # a nan passes, as in PyTorch
+        return g * wrap(mask)
+
+
+_math_erf = np.frompyfunc(math.erf, 1, 1)
+
+
+def _erf(xp, x):
+    """erf of an array: SciPy's (CuPy's) when there; else a Chebyshev fit good to 1.2e-7 for float32
+    and, for float64 on the CPU, the C library's erf element by element (the fit is not float64-exact)."""
+    try:
+        if xp is np:
+            from scipy.special import erf
+        else:
+            from cupyx.scipy.special import erf
+        return erf(x).astype(x.dtype, copy=False)
+    except ImportError:
+        if xp is np and x.dtype == np.float64:
+            return np.asarray(_math_erf(x), dtype=np.float64)
+        return _erf_poly(xp, x)
+
+
+def _erf_poly(xp, x):
+    # Numerical Recipes erfc Chebyshev fit: fractional error < 1.2e-7 everywhere
+    z = xp.abs(x).astype(np.float64)
+    t = 1.0 / (1.0 + 0.5 * z)
+    r = t * xp.exp(-z * z - 1.26551223 + t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (
+        -0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))))
+    return (xp.sign(x) * (1.0 - r)).astype(x.dtype)
+
+
+class Erf(Op):
+    @staticmethod
+    def forward(ctx, a):
+        ctx.save_for_backward(a)
+        return _erf(_device.xp_of(a), a)
+
+    @staticmethod
+    def backward(ctx, g):
+        a, = ctx.saved_tensors
+        return g * (a * a * -1).exp() * (2 / math.sqrt(math.pi))
+
+
+class Gelu(Op):
+    @staticmethod
+    def forward(ctx, a, approximate='none'):
+        xp = _device.xp_of(a)
+        ctx.save_for_backward(a)
+        ctx.approximate = approximate
+        if approximate == 'tanh':
+            return (0.5 * a * (1 + xp.tanh(math.sqrt(2 / math.pi) * (a + 0.044715 * a ** 3)))).astype(a.dtype)
+        return (0.5 * a * (1 + _erf(xp, a / math.sqrt(2)))).astype(a.dtype)
+
+    @staticmethod
+    def backward(ctx, g):
+        x, = ctx.saved_tensors
+        if ctx.approximate == 'tanh':
+            k = math.sqrt(2 / math.pi)
+            inner = (x + x * x * x * 0.044715) * k
+            th = inner.tanh()
+            d = (th + 1) * 0.5 + x * 0.5 * (1 - th * th) * k * (x * x * 0.134145 + 1)
+            return g * d
+        cdf = (Erf.apply(x * (1 / math.sqrt(2))) + 1) * 0.5
+        pdf = (x * x * -0.5).exp() * (1 / math.sqrt(2 * math.pi))
+        return g * (cdf + x * pdf)

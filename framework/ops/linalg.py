@@ -7,6 +7,8 @@ Products go to the BLAS NumPy links (OpenBLAS), which picks a kernel, and so an 
 CPU (OPENBLAS_CORETYPE overrides it); PyTorch uses MKL or its own. Results agree with PyTorch's to
 float rounding, not bit for bit.
 """
+import math
+
 from .. import _device
 from ..autograd.function import Op, grad_of
 from ..autograd.grad_mode import state as _grad_state
@@ -21,10 +23,10 @@ def _shape_error(a, b):
         return (f'inconsistent tensor size, expected tensor [{sa[0]}] and src [{sb[0]}] to have the same number '
                 f'of elements, but got {sa[0]} and {sb[0]} elements respectively')
     if nb == 1:                 # matrix (or batch folded into rows) times vector
-        rows = _prod(sa[:-1])
+        rows = math.prod(sa[:-1])
         return f'size mismatch, got input ({rows}), mat ({rows}x{sa[-1]}), vec ({sb[0]})'
     if nb == 2:                 # batch of a folded into rows; a 1-D `a` is one row
-        rows = _prod(sa[:-1]) if na > 1 else 1
+        rows = math.prod(sa[:-1]) if na > 1 else 1
         return f'mat1 and mat2 shapes cannot be multiplied ({rows}x{sa[-1]} and {sb[0]}x{sb[1]})'
     ba, bb = sa[:-2], sb[:-2]
     n = max(len(ba), len(bb))
@@ -33,16 +35,9 @@ def _shape_error(a, b):
         if x != y and x != 1 and y != 1:
             return (f'The size of tensor a ({x}) must match the size of tensor b ({y}) at non-singleton '
                     f'dimension {i}')
-    batch = _prod(max(x, y) for x, y in zip(ba, bb))
+    batch = math.prod(max(x, y) for x, y in zip(ba, bb))
     return (f'Expected size for first two dimensions of batch2 tensor to be: [{batch}, {sa[-1]}] but got: '
             f'[{batch}, {sb[-2]}].')
-
-
-def _prod(xs):
-    r = 1
-    for x in xs:
-        r *= x
-    return r
 
 
 _C_NAMES = {'float32': 'float', 'float64': 'double', 'float16': 'c10::Half', 'int64': 'long int', 'int32': 'int',

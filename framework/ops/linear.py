@@ -98,15 +98,17 @@ class Mm(Addmm):
     node_name = 'MmBackward0'
 
 
-class View(Addmm):
+# F.linear on other than 2-D input is one node here; PyTorch's last node there is a view of the product,
+# so these name the node as PyTorch does (distinct from shape.py's View and Squeeze ops)
+class LinearView(Addmm):
     node_name = 'ViewBackward0'
 
 
-class UnsafeView(Addmm):
+class LinearUnsafeView(Addmm):
     node_name = 'UnsafeViewBackward0'
 
 
-class Squeeze(Addmm):
+class LinearSqueeze(Addmm):
     node_name = 'SqueezeBackward4'
 
 
@@ -127,7 +129,7 @@ def linear(input, weight, bias=None):
         out = matmul(input, weight)
         return out if bias is None else out + bias
     if bias is None:
-        return (Mm if nd == 2 else Squeeze if nd == 1 else UnsafeView).apply(input, weight)
+        return (Mm if nd == 2 else LinearSqueeze if nd == 1 else LinearUnsafeView).apply(input, weight)
     if not isinstance(bias, Tensor):
         raise TypeError(f'linear(): argument \'bias\' must be Tensor, not {type(bias).__name__}')
-    return (Addmm if nd == 2 else View).apply(input, weight, bias)
+    return (Addmm if nd == 2 else LinearView).apply(input, weight, bias)

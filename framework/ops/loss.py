@@ -14,7 +14,7 @@ from .._dtype import scalar_name
 from .._tensor import wrap
 from ..autograd.function import Op, formula
 from ..autograd.grad_mode import state as _grad_state
-from .promotion import broadcast_message, operands
+from .promotion import broadcast_message, operands, shapes_error
 
 _REDUCTIONS = ('none', 'mean', 'sum')
 
@@ -548,3 +548,29 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     else:
         ret = smooth
     return nll * (1 - label_smoothing) + ret * (label_smoothing / C)
+
+
+class Huber(Op):
+    """Elementwise huber loss of d = x - y: 0.5 d^2 inside |d| < delta, delta (|d| - delta/2) outside;
+    the gradient clamp(d, -delta, delta), which stays finite for infinite d (no where() of an inf branch)."""
+
+    @staticmethod
+    def forward(ctx, x, y, delta=1.0):
+        xp = _device.xp_of(x if hasattr(x, 'dtype') else y)
+        try:
+            d = _device.as_array(x - y)
+        except ValueError:
+            raise shapes_error(x, y) from None
+        ctx.delta = delta
+        ctx.save_for_backward(x, y)
+        ad = xp.abs(d)
+        with np.errstate(invalid='ignore', over='ignore'):
+            return xp.where(ad < delta, 0.5 * d * d, delta * (ad - 0.5 * delta)).astype(d.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, g):
+        from .unary import clamp
+        x, y = ctx.saved_tensors
+        gd = g * clamp(x - y, -ctx.delta, ctx.delta)
+        need_x, need_y = ctx.needs_input_grad
+        return (gd if need_x else None), (-gd if need_y else None)

@@ -441,7 +441,7 @@ class Var(Op):
     def forward(ctx, a, axes=None, keepdim=False, correction=1):
         xp = _device.xp_of(a)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        n = a.size if axes is None else _prod(a.shape[i] for i in axes)
+        n = a.size if axes is None else _math.prod(a.shape[i] for i in axes)
         ctx.denom = n - correction
         with _device.errstate(xp):
             out = _device.as_array(a.var(axis=axes, keepdims=keepdim, ddof=correction))
@@ -472,7 +472,7 @@ class Std(Op):
     def forward(ctx, a, axes=None, keepdim=False, correction=1):
         xp = _device.xp_of(a)
         ctx.shape, ctx.axes, ctx.keepdim = a.shape, axes, keepdim
-        n = a.size if axes is None else _prod(a.shape[i] for i in axes)
+        n = a.size if axes is None else _math.prod(a.shape[i] for i in axes)
         ctx.denom = n - correction
         with _device.errstate(xp):
             out = _device.as_array(a.std(axis=axes, keepdims=keepdim, ddof=correction)).astype(a.dtype, copy=False)
@@ -486,13 +486,6 @@ class Std(Op):
         # PyTorch's std_backward: var's gradient of g / (2 std), masked to 0 where the std is 0 (all equal)
         scale = where(out == 0, out * 0, g / (out * 2))
         return _var_backward(_unreduce(scale, ctx.shape, ctx.axes, ctx.keepdim), a, ctx)
-
-
-def _prod(xs):
-    r = 1
-    for x in xs:
-        r *= x
-    return r
 
 
 def _var_args(name, input, dim, unbiased, keepdim, correction):

@@ -1076,7 +1076,7 @@ NOT_FUZZED = {
         'requires_grad_': 'fuzzed as requires_grad',
         'detach_': 'tests/autograd', 'index_fill_': 'fuzzed as index_fill',
     },
-    'F': {'identity': 'not torch API',
+    'F': {
         'multi_head_attention_forward': PENDING,
         'scaled_dot_product_attention': PENDING,
         'adaptive_avg_pool1d': PENDING,
