@@ -101,6 +101,8 @@ class MatMul(Op):
         need_a, need_b = ctx.needs_input_grad
         a_nd, b_nd = ctx.nd
         if not _grad_state.enabled:
+            # a different algorithm, not a second copy: on arrays the batch dims are folded into one 2-D BLAS
+            # product each way (and summed there), which the Tensor ops below cannot express without copies
             return _matmul_grads(g._data, a, b, need_a, need_b, a_nd, b_nd)
         if a_nd == 1 and b_nd == 1:
             return (g * b if need_a else None), (g * a if need_b else None)

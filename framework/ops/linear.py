@@ -65,6 +65,7 @@ class Addmm(Op):
         xa = x._data
         nd = xa.ndim
         if not _grad_state.enabled:
+            # a different algorithm: leading dims folded into the rows of one 2-D BLAS product per gradient
             ga, wa = g._data, w._data
             if nd != 2:
                 rows = math.prod(xa.shape[:-1])

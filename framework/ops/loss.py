@@ -148,6 +148,8 @@ class MseLoss(Op):
         red = ctx.reduction
         d = ctx.diff
         if not _grad_state.enabled:
+            # reuses the difference forward computed; with a graph it is recomputed from a and b, so that the
+            # gradient is a function of the inputs (double backward)
             ga = g._data
             if red == 'none':
                 gd = 2 * d * ga
@@ -440,7 +442,7 @@ class NllLoss(Op):
             gg = gg.unsqueeze(1)
         else:
             gg = g
-        out = wrap(m) * gg if _grad_state.enabled else wrap(m * gg._data)
+        out = wrap(m) * gg
         if ctx.one_d:
             out = out.reshape(ctx.shape[1:])
         return out, None, None

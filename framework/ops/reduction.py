@@ -68,6 +68,7 @@ class Sum(Op):
     @staticmethod
     def backward(ctx, g):
         if not _grad_state.enabled:
+            # on arrays a small gradient is spread by a copy, cheaper than NumPy's broadcast view (_spread)
             x = _unreduce_array(g._data, ctx.shape, ctx.axes, ctx.keepdim)
             return grad_of(_spread(g._data, x, ctx.shape))
         return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim)
@@ -87,7 +88,7 @@ class Mean(Op):
 
     @staticmethod
     def backward(ctx, g):
-        if not _grad_state.enabled:
+        if not _grad_state.enabled:         # as Sum's: spread by a copy when small
             x = _unreduce_array(g._data, ctx.shape, ctx.axes, ctx.keepdim) / _b.max(ctx.count, 1)
             return grad_of(_spread(g._data, x, ctx.shape))
         return _unreduce(g, ctx.shape, ctx.axes, ctx.keepdim) / _b.max(ctx.count, 1)
