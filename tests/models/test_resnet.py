@@ -167,3 +167,19 @@ def test_lenet():
         out = net(framework.randn(3, 1, size, size))
         assert out.shape == (3, 10)
     assert [n for n, _ in models.LeNet().named_parameters()][:2] == ['features.0.weight', 'features.0.bias']
+
+
+def test_a_torch_written_resnet18_checkpoint_loads_strictly(tmp_path):
+    """Issue 16's last clause: a checkpoint with torchvision's resnet18 keys, written by torch.save, loads
+    1:1 into framework's resnet18 (torchvision itself is not installed here: torch writes the same keys and
+    shapes from framework's state dict, which test_resnet18_state_dict_keys_are_torchvisions pins)."""
+    torch = pytest.importorskip('torch')
+    src = models.resnet18()
+    sd = {k: torch.from_numpy(v.detach().numpy().copy()) for k, v in src.state_dict().items()}
+    torch.save(sd, tmp_path / 'resnet18.pth')
+    dst = models.resnet18()
+    result = dst.load_state_dict(framework.load(tmp_path / 'resnet18.pth'), strict=True)
+    assert not result.missing_keys and not result.unexpected_keys
+    for (k, a), (_, b) in zip(src.state_dict().items(), dst.state_dict().items()):
+        assert np.array_equal(a.numpy(), b.numpy()), k        # exact: a copy through one file
+    assert dst.bn1.num_batches_tracked.dtype == framework.int64
