@@ -10,7 +10,7 @@ from .. import _device
 from .._tensor import wrap
 from ..autograd.function import Op, elementwise
 from .inplace import apply_inplace
-from .unary import exp, sigmoid, softplus, tanh, where
+from .unary import exp, not_implemented_for, sigmoid, softplus, tanh, where
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -82,13 +82,14 @@ class Hardshrink(Op):
         xp = _device.xp_of(a)
         ctx.lambd = lambd
         ctx.save_for_backward(a)
-        return xp.where((a > lambd) | (a < -lambd), a, 0).astype(a.dtype, copy=False)
+        # PyTorch's `-lambd <= x <= lambd ? 0 : x`: nan passes through
+        return xp.where(~((a >= -lambd) & (a <= lambd)), a, 0).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
         a = x._data
-        return g * _mask((a > ctx.lambd) | (a < -ctx.lambd), a)
+        return g * _mask(~((a >= -ctx.lambd) & (a <= ctx.lambd)), a)
 
 
 class Threshold(Op):
@@ -115,7 +116,7 @@ class Celu(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        pos = x._data > 0
+        pos = _device.xp_of(x._data).asarray(x._data > 0)     # an array also for a 0-d input
         # the exponential sees only the non-positive side, so its unused branch never overflows
         return g * where(wrap(pos), 1.0, exp(where(wrap(pos), 0.0, x) * (1 / ctx.alpha)))
 
@@ -133,7 +134,7 @@ class Selu(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        pos = wrap(x._data > 0)
+        pos = wrap(_device.xp_of(x._data).asarray(x._data > 0))     # an array also for a 0-d input
         return g * where(pos, SELU_SCALE, exp(where(pos, 0.0, x)) * (SELU_SCALE * SELU_ALPHA))
 
 
@@ -166,7 +167,8 @@ class PreluKernel(Op):
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         a = x._data
-        pos, neg = _mask(a > 0, a), _mask(a <= 0, a)
+        pos = _mask(a > 0, a)
+        neg = 1 - pos                 # PyTorch's `x > 0 ? g : w g`: nan takes the weight's side
         nd = x.dim()
         wb = w.reshape((1, -1) + (1,) * (nd - 2)) if nd >= 2 else w
         gx = g * (pos + neg * wb)
@@ -183,14 +185,17 @@ def _inplace(input, fn, inplace):
 
 
 def mish(input, inplace=False):
+    not_implemented_for(input, 'mish_cpu')
     return _inplace(input, Mish.apply, inplace)
 
 
 def hardswish(input, inplace=False):
+    not_implemented_for(input, 'hardswish_cpu')
     return _inplace(input, Hardswish.apply, inplace)
 
 
 def hardsigmoid(input, inplace=False):
+    not_implemented_for(input, 'hardsigmoid_cpu')
     return _inplace(input, Hardsigmoid.apply, inplace)
 
 
@@ -203,6 +208,7 @@ def tanhshrink(input):
 
 
 def softshrink(input, lambd=0.5):
+    not_implemented_for(input, 'softshrink_check')
     if lambd < 0:
         dt = input._data.dtype
         kind = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half'}.get(str(dt), str(dt))
@@ -212,24 +218,29 @@ def softshrink(input, lambd=0.5):
 
 
 def hardshrink(input, lambd=0.5):
+    not_implemented_for(input, 'hardshrink_cpu')
     return Hardshrink.apply(input, lambd=lambd)
 
 
 def threshold(input, threshold, value, inplace=False):
+    not_implemented_for(input, 'threshold_cpu', 'b')
     return _inplace(input, lambda x: Threshold.apply(x, threshold=threshold, value=value), inplace)
 
 
 def celu(input, alpha=1.0, inplace=False):
+    not_implemented_for(input, 'elu_cpu')
     if alpha == 0:
         raise RuntimeError('ZeroDivisionError: alpha cannot be 0 for CELU')
     return _inplace(input, lambda x: Celu.apply(x, alpha=alpha), inplace)
 
 
 def selu(input, inplace=False):
+    not_implemented_for(input, 'elu_cpu')
     return _inplace(input, Selu.apply, inplace)
 
 
 def glu(input, dim=-1):
+    not_implemented_for(input, 'glu_cpu')
     if input.dim() == 0:
         raise RuntimeError('glu does not support scalars because halving size must be even')
     d = dim + input.dim() if dim < 0 else dim

@@ -105,9 +105,17 @@ def outer(input, vec2):
 ger = outer
 
 
+_TYPE_WORD = {'int64': 'Long', 'int32': 'Int', 'bool': 'Bool', 'float32': 'Float', 'float64': 'Double'}
+
+
 def cross(input, other, dim=None):
     import numpy as np
     from .shape import broadcast_to
+    if input._data.ndim != other._data.ndim:
+        raise RuntimeError('linalg.cross: inputs must have the same number of dimensions.')
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f'expected scalar type {_TYPE_WORD.get(input._data.dtype.name, input._data.dtype.name)} '
+                           f'but found {_TYPE_WORD.get(other._data.dtype.name, other._data.dtype.name)}')
     shape = tuple(np.broadcast_shapes(input._data.shape, other._data.shape)) if input._data.shape != \
         other._data.shape else input._data.shape
     if dim is None:

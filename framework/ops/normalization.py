@@ -6,8 +6,11 @@ save_invstd). Backward reads the last two as this op's own outputs, so under cre
 dependence on x comes back through this op, with the gradients that reach them: that makes the
 one backward formula right for second and higher derivatives too.
 """
+import numpy as np
+
 from .. import _device
 from ..autograd.function import Op
+from .unary import not_implemented_for
 
 
 def _channel_view(a, ndim):
@@ -25,7 +28,7 @@ class BatchNorm(Op):
     def forward(ctx, x, w=None, b=None, training=True, eps=1e-5, running=None, sink=None):
         xp = _device.xp_of(x)
         n, c = x.shape[:2]
-        x3 = x.reshape(n, c, -1)
+        x3 = x.reshape(n, c, int(np.prod(x.shape[2:], dtype=np.int64)))     # -1 is ambiguous for a size-0 batch
         ctx.training, ctx.count = training, x.size // c
         if training:
             mean = x3.sum(2).sum(0) / ctx.count
@@ -91,6 +94,7 @@ def _size(shape):
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    not_implemented_for(input, 'batch_norm')
     x = input._data
     if training:
         prod = x.shape[0]

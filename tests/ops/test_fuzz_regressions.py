@@ -192,3 +192,91 @@ def test_an_explicit_dim_none_is_refused_where_pytorch_refuses_it(call):
         with pytest.raises(TypeError):
             call(T)
     assert framework.ones(2, 3).max().item() == 1.0 and framework.ones(2).prod().item() == 1.0   # no dim: all dims
+
+
+# ---------------------------------------------------------------- ops fuzzed since issues 13/15 landed
+def _F(T):
+    return T.nn.functional
+
+
+def test_softplus_gradient_at_zero_is_one_half():
+    # the |x| and relu(x) of the stable formula have a kink at 0, where their gradient summed to 0
+    _check(lambda T, x: _F(T).softplus(x), [[0.0, -0.0, 1.0, -30.0, float('inf'), float('-inf')]],
+           [[0.5, 0.5, 0.7310585786300049, 9.3576229688393e-14, 1.0, 0.0]])
+
+
+def test_adaptive_avg_pool_keeps_infinities_inside_their_window():
+    # an averaging matmul multiplied the inf by the zeros of the other windows: nan everywhere
+    for T in libraries():
+        x = T.tensor([[[1.0, 3.0, float('inf'), 5.0]]])
+        assert _F(T).adaptive_avg_pool1d(x, 2).tolist() == [[[2.0, float('inf')]]]
+        y = _F(T).adaptive_avg_pool2d(T.tensor([[[[1.0, float('inf')], [3.0, 5.0]]]]), (2, 1))
+        assert y.tolist() == [[[[float('inf')], [4.0]]]]
+        # None keeps the input's size
+        assert tuple(_F(T).adaptive_avg_pool2d(T.zeros(1, 2, 3, 5), (None, 2)).shape) == (1, 2, 3, 2)
+        assert tuple(_F(T).adaptive_max_pool2d(T.zeros(1, 2, 3, 5), (2, None)).shape) == (1, 2, 2, 5)
+
+
+def test_nan_passes_through_hardshrink_and_takes_the_weight_side_in_prelu():
+    for T in libraries():
+        y = _F(T).hardshrink(T.tensor([NAN, 0.3, -2.0]))
+        assert _same(y.tolist(), [NAN, 0.0, -2.0])
+    _check(lambda T, x: _F(T).hardshrink(x), [[NAN, 0.3, -2.0]], [[1.0, 0.0, 1.0]])
+    for T in libraries():
+        gx, gw = _grad(T, lambda T, x, w: _F(T).prelu(x, w), [NAN, -1.0, 2.0], [0.25])
+        assert _same(gx, [0.25, 0.25, 1.0]) and _same(gw, [NAN]), f'{T.__name__}: {gx} {gw}'
+
+
+def test_margin_ranking_gradient_at_nan_is_zero():
+    _check(lambda T, a, b: _F(T).margin_ranking_loss(a, b, T.tensor([1.0]), reduction='none'), [[0.5], [NAN]],
+           [[0.0], [0.0]])
+
+
+def test_zero_dim_inputs_of_celu_selu_nan_to_num():
+    # 0-d comparisons gave NumPy scalars, which `where` and `wrap` could not take
+    _check(lambda T, x: _F(T).celu(x), [-1.0], [math.exp(-1.0)])
+    _check(lambda T, x: _F(T).selu(x), [2.0], [1.0507009873554805])
+    _check(lambda T, x: T.nan_to_num(x), [3.0], [1.0])
+
+
+@pytest.mark.parametrize('call, exc, words', [
+    (lambda T: _F(T).adaptive_avg_pool2d(T.zeros(1, 2, 3, 3), (2, -1)), RuntimeError,
+     'elements of output_size must be greater than or equal to 0'),
+    (lambda T: _F(T).adaptive_max_pool2d(T.zeros(1, 2, 3, 3), -1), RuntimeError, 'negative dimension -1'),
+    (lambda T: _F(T).conv2d(T.zeros(1, 1, 3, 3), T.zeros(1, 1, 1, 1), padding=('same', 1)), TypeError, ''),
+    (lambda T: _F(T).avg_pool1d(T.zeros(1, 2, 3, dtype=T.int32), 1), NotImplementedError,
+     '"avg_pool2d" not implemented for \'Int\''),
+    (lambda T: _F(T).adaptive_max_pool1d(T.zeros(1, 2, 3, dtype=T.int64), 2), NotImplementedError,
+     '"adaptive_max_pool2d" not implemented for \'Long\''),
+    (lambda T: _F(T).batch_norm(T.zeros(2, 3, dtype=T.int32), None, None, training=True), NotImplementedError,
+     '"batch_norm" not implemented for \'Int\''),
+    (lambda T: _F(T).rms_norm(T.zeros(2, 3, dtype=T.bool), [3]), NotImplementedError,
+     '"rms_norm" not implemented for \'Bool\''),
+    (lambda T: _F(T).mish(T.zeros(2, dtype=T.int64)), NotImplementedError, '"mish_cpu" not implemented for \'Long\''),
+    (lambda T: _F(T).celu(T.zeros(2, dtype=T.bool)), NotImplementedError, '"elu_cpu" not implemented for \'Bool\''),
+    (lambda T: _F(T).pixel_shuffle(T.zeros(1, 2, 3, 3), 0), RuntimeError, 'expects a positive upscale_factor'),
+    (lambda T: _F(T).pixel_unshuffle(T.zeros(1, 2, 3, 3), 0), RuntimeError, 'expects a positive downscale_factor'),
+    (lambda T: T.zeros(2, 0).kthvalue(1, dim=1), IndexError, 'kthvalue(): Expected reduction dim 1 to have non-zero'),
+    (lambda T: T.zeros(2, 0).mode(dim=1), IndexError, 'mode(): Expected reduction dim 1 to have non-zero size'),
+    (lambda T: T.roll(T.tensor(3.0), 1, -1), IndexError, 'Dimension specified as -1 but tensor has no dimensions'),
+    (lambda T: T.unique(T.tensor(3), dim=0), IndexError, 'Dimension specified as 0 but tensor has no dimensions'),
+    (lambda T: T.cross(T.zeros(4, 1, 3), T.zeros(3, 4), dim=-1), RuntimeError,
+     'linalg.cross: inputs must have the same number of dimensions.'),
+    (lambda T: T.cross(T.zeros(2, 3), T.zeros(2, 3, dtype=T.float64), dim=1), RuntimeError,
+     'expected scalar type Float but found Double'),
+])
+def test_new_ops_refuse_as_pytorch_does(call, exc, words):
+    for T in libraries():
+        with pytest.raises(exc) as e:
+            call(T)
+        assert words in str(e.value), f'{T.__name__}: {e.value}'
+
+
+def test_empty_and_integer_inputs_that_crashed():
+    for T in libraries():
+        F = _F(T)
+        assert tuple(F.batch_norm(T.zeros(0, 2, 3), T.zeros(2), T.ones(2)).shape) == (0, 2, 3)
+        assert tuple(F.batch_norm(T.zeros(0, 2, 3), T.zeros(2), T.ones(2), training=True).shape) == (0, 2, 3)
+        assert T.searchsorted(T.zeros(0, 3), T.zeros(0, 2)).shape == (0, 2)
+        assert T.tensor([[3, 1, 2], [5, 4, 6]]).median(dim=1).values.tolist() == [2, 5]
+        assert T.tensor([[3, 1, 2], [5, 4, 6]]).median(dim=1).indices.tolist() == [2, 0]
