@@ -280,3 +280,25 @@ def test_empty_and_integer_inputs_that_crashed():
         assert T.searchsorted(T.zeros(0, 3), T.zeros(0, 2)).shape == (0, 2)
         assert T.tensor([[3, 1, 2], [5, 4, 6]]).median(dim=1).values.tolist() == [2, 5]
         assert T.tensor([[3, 1, 2], [5, 4, 6]]).median(dim=1).indices.tolist() == [2, 0]
+
+
+def test_addmm_family_dtypes_and_zero_scalars():
+    for T in libraries():
+        i32 = T.int32
+        # the batch sum of addbmm does not widen an integral result; integral results truncate the scalars
+        y = T.addbmm(T.ones(2, 2, dtype=i32), T.ones(3, 2, 1, dtype=i32), T.ones(3, 1, 2, dtype=i32), beta=2)
+        assert y.dtype == i32 and y.tolist() == [[5, 5], [5, 5]]
+        assert T.addmm(T.ones(1, 1, dtype=T.int64), T.ones(1, 1, dtype=T.int64), T.ones(1, 1, dtype=T.int64),
+                       beta=0.5, alpha=1.7).tolist() == [[1]]
+        with pytest.raises(RuntimeError, match='argument alpha must not be a floating point number'):
+            T.addr(T.ones(2, 2, dtype=T.int64), T.ones(2, dtype=T.int64), T.ones(2, dtype=T.int64), alpha=0.5)
+        # beta = 0: input's nan is ignored, but the result still requires grad through it
+        x = T.tensor([[NAN]], requires_grad=True)
+        y = T.addmm(x, T.ones(1, 2), T.ones(2, 1), beta=0)
+        assert y.tolist() == [[2.0]] and y.requires_grad
+        y.sum().backward()
+        assert x.grad.tolist() == [[0.0]]
+        # alpha = 0 skips addmv's product (its inf), while baddbmm multiplies it by 0
+        assert T.addmv(T.ones(1), T.ones(1, 1), T.tensor([float('inf')]), alpha=0).tolist() == [1.0]
+        assert _same(T.baddbmm(T.ones(1, 1, 1), T.ones(1, 1, 1), T.tensor([[[float('inf')]]]), alpha=0).tolist(),
+                     [[[NAN]]])
