@@ -67,7 +67,8 @@ class Softshrink(Op):
         xp = _device.xp_of(a)
         ctx.lambd = lambd
         ctx.save_for_backward(a)
-        return xp.where(a > lambd, a - lambd, xp.where(a < -lambd, a + lambd, 0)).astype(a.dtype, copy=False)
+        # nan passes through, as in PyTorch
+        return xp.where(a > lambd, a - lambd, xp.where(a < -lambd, a + lambd, a * 0)).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -97,12 +98,13 @@ class Threshold(Op):
     def forward(ctx, a, threshold=0.0, value=0.0):
         ctx.threshold = threshold
         ctx.save_for_backward(a)
-        return _device.xp_of(a).where(a > threshold, a, value).astype(a.dtype, copy=False)
+        # PyTorch's `x <= threshold ? value : x`: nan passes through, and its gradient is 1
+        return _device.xp_of(a).where(~(a <= threshold), a, value).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * _mask(x._data > ctx.threshold, x._data)
+        return g * _mask(~(x._data <= ctx.threshold), x._data)
 
 
 class Celu(Op):
@@ -160,7 +162,7 @@ class PreluKernel(Op):
     @staticmethod
     def forward(ctx, a, w):
         ctx.save_for_backward(a, w)
-        wb = w.reshape((1, -1) + (1,) * (a.ndim - 2)) if a.ndim >= 2 else w
+        wb = w.reshape((1, -1) + (1,) * (a.ndim - 2)) if a.ndim >= 2 else w.reshape(w.shape[:a.ndim])
         return _device.xp_of(a).where(a > 0, a, wb * a).astype(a.dtype, copy=False)
 
     @staticmethod
@@ -170,7 +172,7 @@ class PreluKernel(Op):
         pos = _mask(a > 0, a)
         neg = 1 - pos                 # PyTorch's `x > 0 ? g : w g`: nan takes the weight's side
         nd = x.dim()
-        wb = w.reshape((1, -1) + (1,) * (nd - 2)) if nd >= 2 else w
+        wb = w.reshape((1, -1) + (1,) * (nd - 2)) if nd >= 2 else w.reshape(tuple(w.shape[:nd]))
         gx = g * (pos + neg * wb)
         gw = g * x * neg
         if w.shape[0] == 1:
@@ -250,6 +252,10 @@ def glu(input, dim=-1):
 
 
 def prelu(input, weight):
+    if input._data.dtype != weight._data.dtype:
+        words = {'int64': 'Long', 'int32': 'Int', 'bool': 'Bool', 'float32': 'Float', 'float64': 'Double'}
+        raise RuntimeError(f'prelu: Type promoting not supported. Got {words.get(input._data.dtype.name)} and '
+                           f'{words.get(weight._data.dtype.name)}')
     channels = input.shape[1] if input.dim() >= 2 else 1
     n = weight.numel()
     if n != 1 and n != channels:

@@ -125,6 +125,8 @@ def median(input, dim=None, keepdim=False):
     if dim is None:
         flat = input.reshape(-1)
         if flat._data.size == 0:
+            if flat._data.dtype.kind == 'f':
+                return flat.sum() + float('nan')          # in the graph: requires grad as PyTorch's
             return wrap(_device.xp_of(input._data).full((), float('nan'), dtype=input._data.dtype))
         return _select(flat, 0, False, _median_pos, 'median')[0]
     d = _dim(input, dim)

@@ -219,9 +219,11 @@ def test_adaptive_avg_pool_keeps_infinities_inside_their_window():
 
 def test_nan_passes_through_hardshrink_and_takes_the_weight_side_in_prelu():
     for T in libraries():
-        y = _F(T).hardshrink(T.tensor([NAN, 0.3, -2.0]))
-        assert _same(y.tolist(), [NAN, 0.0, -2.0])
-    _check(lambda T, x: _F(T).hardshrink(x), [[NAN, 0.3, -2.0]], [[1.0, 0.0, 1.0]])
+        x = T.tensor([NAN, 0.3, -2.0])
+        assert _same(_F(T).hardshrink(x).tolist(), [NAN, 0.0, -2.0])
+        assert _same(_F(T).softshrink(x).tolist(), [NAN, 0.0, -1.5])
+        assert _same(_F(T).threshold(x, 0.5, 7.0).tolist(), [NAN, 7.0, 7.0])
+    _check(lambda T, x: _F(T).threshold(x, 0.5, 7.0), [[NAN, 0.3, 2.0]], [[1.0, 0.0, 1.0]])
     for T in libraries():
         gx, gw = _grad(T, lambda T, x, w: _F(T).prelu(x, w), [NAN, -1.0, 2.0], [0.25])
         assert _same(gx, [0.25, 0.25, 1.0]) and _same(gw, [NAN]), f'{T.__name__}: {gx} {gw}'
