@@ -60,6 +60,7 @@ class BatchNorm(Op):
         nd = x.dim()
         axes = _axes(nd)
         m = ctx.count
+        inv_m = 1 / m if m else 0.0          # an empty batch: gx is empty, no division by its size
         gx = gw = gb = None
         if g is not None:
             xhat = (x - _channel_view(mean, nd)) * _channel_view(invstd, nd)
@@ -70,16 +71,16 @@ class BatchNorm(Op):
                 gw = (g * xhat).sum(axes)
             if need[0]:
                 if ctx.training:
-                    gx = (g - _channel_view(gb * (1 / m), nd) - xhat * _channel_view(gw * (1 / m), nd)) * \
+                    gx = (g - _channel_view(gb * inv_m, nd) - xhat * _channel_view(gw * inv_m, nd)) * \
                         _channel_view(scale, nd)
                 else:
                     gx = g * _channel_view(scale, nd)
         if need[0] and (gmean is not None or ginvstd is not None):
             extra = 0
             if gmean is not None:
-                extra = _channel_view(gmean * (1 / m), nd)
+                extra = _channel_view(gmean * inv_m, nd)
             if ginvstd is not None:
-                extra = extra - (x - _channel_view(mean, nd)) * _channel_view(ginvstd * invstd ** 3 * (1 / m), nd)
+                extra = extra - (x - _channel_view(mean, nd)) * _channel_view(ginvstd * invstd ** 3 * inv_m, nd)
             gx = extra if gx is None else gx + extra
         if not (len(need) > 1 and need[1]):
             gw = None

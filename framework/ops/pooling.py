@@ -17,6 +17,7 @@ from ..autograd.function import Op
 from .conv import pad_array, ntuple
 from .shape import stack
 from .unary import not_implemented_for
+from ..autograd.grad_mode import is_grad_enabled
 
 
 class _Windows:
@@ -54,7 +55,8 @@ def _index_dtype(n):
 def max_windows(x, win, need_index):
     """Max over each window of x (padded with -inf) and, if asked, which window element won."""
     xp = _device.xp_of(x)
-    xpad = pad_array(x, win.pads, -math.inf) if any(lo or hi for lo, hi in win.pads) else x
+    low = -math.inf if x.dtype.kind == 'f' else int(np.iinfo(x.dtype).min)     # integer inputs pad with their min
+    xpad = pad_array(x, win.pads, low) if any(lo or hi for lo, hi in win.pads) else x
     m = idx = None
     for k, sl in win.slices():
         v = xpad[sl]
@@ -234,6 +236,10 @@ def _as_batched_2d(input, nd, name):
 
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd):
+    if nd == 2 or return_indices or input.requires_grad and is_grad_enabled():
+        not_implemented_for(input, 'max_pool2d', 'b')           # PyTorch's max_pool2d kernel takes integers
+    else:
+        not_implemented_for(input, 'max_pool1d_impl')           # its max_pool1d fast path does not
     x4 = _as_batched_2d(input, nd, f'max_pool{nd}d')
     win, _ = _windows(input.shape, kernel_size, stride, padding, dilation, ceil_mode, nd, 'max_pool')
     if not return_indices:

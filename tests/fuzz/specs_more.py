@@ -12,10 +12,22 @@ from .specs import Arr, D, _index_arr, g_act, g_pointwise_loss  # noqa: F401
 from .specs import spec as _spec
 
 
-def spec(name, gen, forms=('fn', 'method'), area='new', **kw):
-    """These specs' findings are counted apart ('new' area) until their open differences, listed in
-    docs/FUZZING.md, are closed; then they move to 'core', which the CI run asserts clean."""
-    return _spec(name, gen, forms, area=area, **kw)
+# ops without open wrong values, dtypes/shapes or crashes (20,000 trials of these specs, seed 11, and at most
+# 1% class or raise/no-raise differences): 'core', which the CI run asserts clean
+CORE = {
+    'adaptive_max_pool2d', 'addbmm', 'addmm', 'addmv', 'argsort', 'baddbmm', 'bucketize', 'celu',
+    'cosine_embedding_loss', 'cosine_similarity', 'det', 'diag', 'diag_embed', 'diagonal', 'dropout2d', 'embedding',
+    'gaussian_nll_loss', 'ger', 'hardshrink', 'hardswish', 'inverse', 'kron', 'kthvalue', 'logcumsumexp', 'logdet',
+    'margin_ranking_loss', 'median', 'mish', 'mode', 'msort', 'nan_to_num', 'outer', 'pairwise_distance',
+    'pixel_shuffle', 'pixel_unshuffle', 'rms_norm', 'roll', 'searchsorted', 'selu', 'slogdet', 'softshrink',
+    'softsign', 'tanhshrink', 'threshold', 'topk', 'unfold',
+}
+
+
+def spec(name, gen, forms=('fn', 'method'), area=None, **kw):
+    """The other specs' findings are counted apart ('new' area) until their open differences, listed in
+    docs/FUZZING.md, are closed; then they join CORE."""
+    return _spec(name, gen, forms, area=area or ('core' if name in CORE else 'new'), **kw)
 
 
 def _fdt(g, p_other=0.06):
@@ -130,12 +142,20 @@ spec('adaptive_max_pool2d', g_adaptive(2, True), ('F',))
 
 
 # ---------------------------------------------------------------- normalization
+def _finite(x):
+    """Infinities replaced: PyTorch's batch/layer/group norm of an infinite element gives nan (its variance is
+    nan) where framework's gives +-inf or a different nan pattern; listed in docs/FUZZING.md."""
+    if x.a.dtype.kind == 'f':
+        x.a[np.isinf(x.a)] = 2.5
+    return x
+
+
 def g_batch_norm(g):
     c = g.int(1, 3)
     nd = g.choice([2, 2, 3, 4])
     shape = (g.int(1 if g.p(0.9) else 0, 3), c) + tuple(g.int(1, 3) for _ in range(nd - 2))
     dt = _fdt(g, 0.04)
-    x = g.t(shape, dt)
+    x = _finite(g.t(shape, dt))
     training = g.p(0.5)
     cc = c if g.p(0.95) else c + 1
     rm = Arr(g.values((cc,), 'float32' if dt not in ('float64',) else dt)) if g.p(0.85) or not training else None
@@ -155,7 +175,7 @@ spec('batch_norm', g_batch_norm, ('F',))
 
 def g_layer_norm(g):
     dt = _fdt(g, 0.04)
-    x = g.t(g.shape(lo=1, hi=4), dt)
+    x = _finite(g.t(g.shape(lo=1, hi=4), dt))
     k = g.int(1, x.a.ndim)
     ns = list(x.a.shape[-k:])
     if g.p(0.05):
@@ -189,7 +209,7 @@ def g_group_norm(g):
     c = groups * g.int(1, 2)
     shape = (g.int(1, 2), c) + tuple(g.int(1, 3) for _ in range(g.int(0, 2)))
     dt = _fdt(g, 0.04)
-    x = g.t(shape, dt)
+    x = _finite(g.t(shape, dt))
     ng = groups if g.p(0.93) else c + 1
     fdt = dt if dt in ('float32', 'float64') else 'float32'
     kw = {}
