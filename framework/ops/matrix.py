@@ -115,6 +115,13 @@ def cross(input, other, dim=None):
     from .shape import broadcast_to
     if input._data.ndim != other._data.ndim:
         raise RuntimeError('linalg.cross: inputs must have the same number of dimensions.')
+    if input._data.dtype == bool:
+        raise NotImplementedError('"cross" not implemented for \'Bool\'')
+    if input._data.shape != other._data.shape:
+        for i, (p, q) in enumerate(zip(input._data.shape, other._data.shape)):
+            if p != q and p != 1 and q != 1:
+                raise RuntimeError(f'The size of tensor a ({p}) must match the size of tensor b ({q}) at non-singleton '
+                                   f'dimension {i}')
     if input._data.dtype != other._data.dtype:
         raise RuntimeError(f'expected scalar type {_TYPE_WORD.get(input._data.dtype.name, input._data.dtype.name)} '
                            f'but found {_TYPE_WORD.get(other._data.dtype.name, other._data.dtype.name)}')

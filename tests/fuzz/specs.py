@@ -750,7 +750,7 @@ def _index_arr(g, n, shape, bad=0.08):
     a = g.r.integers(-n if g.p(0.1) else 0, hi + 1 if n else 1, int(np.prod(shape, dtype=np.int64))).reshape(shape)
     if g.p(bad):
         a = a + n + 1
-    return Arr(a.astype(np.int64))
+    return Arr(np.asarray(a, dtype=np.int64))        # an array also for shape () (a + n + 1 gives a scalar)
 
 
 def g_gather(g):

@@ -266,6 +266,20 @@ def test_zero_dim_inputs_of_celu_selu_nan_to_num():
      'linalg.cross: inputs must have the same number of dimensions.'),
     (lambda T: T.cross(T.zeros(2, 3), T.zeros(2, 3, dtype=T.float64), dim=1), RuntimeError,
      'expected scalar type Float but found Double'),
+    (lambda T: T.cross(T.zeros(2, 3), T.zeros(4, 3), dim=1), RuntimeError,
+     'The size of tensor a (2) must match the size of tensor b (4) at non-singleton dimension 0'),
+    (lambda T: T.cross(T.zeros(2, 3, dtype=T.bool), T.zeros(2, 3, dtype=T.bool), dim=1), NotImplementedError,
+     '"cross" not implemented for \'Bool\''),
+    (lambda T: _F(T).interpolate(T.zeros(1, 1, 1, 3), scale_factor=0.5), RuntimeError,
+     'Input and output sizes should be greater than 0, but got input (H: 1, W: 3) output (H: 0, W: 1)'),
+    (lambda T: _F(T).max_pool2d(T.zeros(1, 2, 2, dtype=T.bool), 2), NotImplementedError,
+     '"max_pool2d" not implemented for \'Bool\''),
+    (lambda T: _F(T).max_pool1d(T.zeros(1, 2, 2, dtype=T.int64), 2), NotImplementedError,
+     '"max_pool1d_impl" not implemented for \'Long\''),
+    (lambda T: _F(T).layer_norm(T.zeros(2, 3, dtype=T.int32), [3]), NotImplementedError,
+     '"LayerNormKernelImpl" not implemented for \'Int\''),
+    (lambda T: _F(T).prelu(T.zeros(2, dtype=T.int64), T.ones(1)), RuntimeError,
+     'prelu: Type promoting not supported. Got Long and Float'),
 ])
 def test_new_ops_refuse_as_pytorch_does(call, exc, words):
     for T in libraries():
@@ -304,3 +318,22 @@ def test_addmm_family_dtypes_and_zero_scalars():
         assert T.addmv(T.ones(1), T.ones(1, 1), T.tensor([float('inf')]), alpha=0).tolist() == [1.0]
         assert _same(T.baddbmm(T.ones(1, 1, 1), T.ones(1, 1, 1), T.tensor([[[float('inf')]]]), alpha=0).tolist(),
                      [[[NAN]]])
+
+
+def test_integer_max_pool_pads_with_the_minimum_and_empty_batch_norm_backward():
+    for T in libraries():
+        x = T.tensor([[[[-5, -7], [-6, -8]]]])
+        assert _F(T).max_pool2d(x, 2, padding=1).tolist() == [[[[-5, -7], [-6, -8]]]]
+        y = T.zeros(0, 2, 3, requires_grad=True)
+        out = _F(T).batch_norm(y, None, None, T.ones(2, requires_grad=True), training=True)
+        out.sum().backward()
+        assert tuple(y.grad.shape) == (0, 2, 3)
+
+
+def test_prelu_and_slogdet_keep_pytorch_shapes_and_graph():
+    for T in libraries():
+        assert tuple(_F(T).prelu(T.tensor(-2.0), T.tensor([0.25])).shape) == ()
+        sign, logabs = T.linalg.slogdet(T.tensor([[2.0, 0.0], [0.0, -3.0]], requires_grad=True))
+        assert sign.requires_grad and sign.tolist() == -1.0
+        assert math.isclose(logabs.item(), math.log(6.0), rel_tol=1e-6)
+        assert T.tensor([], requires_grad=True).median().requires_grad
