@@ -84,6 +84,8 @@ def _check_broadcast(*ts):
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
+    if all(t._data.dtype.kind in 'biu' for t in (input, tensor1, tensor2)):
+        value = int(value)            # an integral result: PyTorch converts the scalar to the integral type
     prod = tensor1 * tensor2
     return input + (prod if value == 1 else prod * value)
 

@@ -337,3 +337,11 @@ def test_prelu_and_slogdet_keep_pytorch_shapes_and_graph():
         assert sign.requires_grad and sign.tolist() == -1.0
         assert math.isclose(logabs.item(), math.log(6.0), rel_tol=1e-6)
         assert T.tensor([], requires_grad=True).median().requires_grad
+
+
+def test_addcmul_of_integers_keeps_their_dtype():
+    for T in libraries():
+        a = T.tensor([1, 2], dtype=T.int32)
+        y = T.addcmul(a, a, a, value=0.5)
+        assert y.dtype == T.int32 and y.tolist() == [1, 2]
+        assert T.addcmul(a, a, a, value=2).tolist() == [3, 10]
