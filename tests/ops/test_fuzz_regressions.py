@@ -345,3 +345,12 @@ def test_addcmul_of_integers_keeps_their_dtype():
         y = T.addcmul(a, a, a, value=0.5)
         assert y.dtype == T.int32 and y.tolist() == [1, 2]
         assert T.addcmul(a, a, a, value=2).tolist() == [3, 10]
+
+
+def test_circular_pad_with_a_negative_side_wraps_the_cropped_tensor():
+    want = {(-1, 1): [1.0, 2.0, 3.0, 4.0, 1.0], (1, -1): [3.0, 0.0, 1.0, 2.0, 3.0],
+            (2, -1): [2.0, 3.0, 0.0, 1.0, 2.0, 3.0], (-2, 2): [2.0, 3.0, 4.0, 2.0, 3.0]}
+    for T in libraries():
+        x = T.arange(5.0).reshape(1, 1, 5)
+        for p, w in want.items():
+            assert _F(T).pad(x, p, mode='circular').tolist() == [[w]], (T.__name__, p)
