@@ -976,8 +976,8 @@ from .specs_more import *  # noqa: E402,F401,F403  (the ops of issues 13/15)
 
 # ---------------------------------------------------------------- what is deliberately not fuzzed
 # (name: reason); tests/fuzz/test_fuzz.py checks that every public op is either fuzzed or listed here
-# ops that landed with issues 13/15 after the fuzzer: compared with torch in their own test files
-# (tests/ops/test_conv.py, tests/nn/test_layers_more.py, tests/ops/test_sorting.py, ...) until their specs join
+# the reason for an op that lands before its spec (the ops of issues 13/15 now have theirs in specs_more.py):
+# compared with torch in its own test file until its spec joins
 PENDING = 'landed after the fuzzer; compared with torch in its own tests until its spec joins'
 
 NOT_FUZZED = {
