@@ -200,8 +200,7 @@ class _SlogdetResult(tuple):
 
 def slogdet(A, *, out=None):
     _check_square('linalg.slogdet', A)
-    sign, logabs = Slogdet.apply(A)
-    sign = sign.detach()
+    sign, logabs = Slogdet.apply(A)       # sign requires grad as in PyTorch; its gradient is ignored (real input)
     return _SlogdetResult((sign, logabs))
 
 

@@ -72,9 +72,12 @@ def elu(input, alpha=1.0, inplace=False):
 
 def softplus(input, beta=1.0, threshold=20.0):
     _not_implemented_for(input, 'softplus_cpu')
-    from ..ops.unary import where, exp, log, abs as tabs
+    from ..ops.unary import where, exp, log1p
     bx = input * beta
-    soft = (log(exp(-tabs(bx)) + 1) + relu(bx)) * (1 / beta)
+    # log1p(e^{-|bx|}) + max(bx, 0) with the sign and the mask as constants: no overflow, and the gradient is
+    # sigmoid(bx) everywhere (|bx| and relu(bx) have a kink at 0, where their gradients give 0, not 1/2)
+    pos = bx.detach() > 0
+    soft = (log1p(exp(bx * (1 - 2 * pos.to(bx.dtype)))) + where(pos, bx, 0.0)) * (1 / beta)
     return where(bx > threshold, input, soft)
 
 

@@ -62,6 +62,13 @@ def interpolate(input, size=None, scale_factor=None, mode='nearest', align_corne
         sizes = tuple(int(math.floor(s * f)) for s, f in zip(spatial, scales))
         if recompute_scale_factor:
             scales = (None,) * nd
+    if any(s <= 0 for s in sizes):
+        names = ('D', 'H', 'W')[-nd:]
+
+        def dims(v):
+            return ', '.join(f'{k}: {n}' for k, n in zip(names, v))
+        raise RuntimeError(f'Input and output sizes should be greater than 0, but got input ({dims(spatial)}) '
+                           + ('and ' if nd == 1 else '') + f'output ({dims(sizes)})')
     mode1 = 'nearest' if mode == 'nearest' else 'linear'
     x = input._data
     xp = _device.xp_of(x)

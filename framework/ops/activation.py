@@ -13,7 +13,7 @@ from .. import _device
 from .._tensor import wrap
 from ..autograd.function import Op, elementwise
 from .inplace import apply_inplace
-from .unary import exp, sigmoid, softplus, tanh, where
+from .unary import exp, not_implemented_for, sigmoid, softplus, tanh, where
 
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
@@ -70,7 +70,8 @@ class Softshrink(Op):
         xp = _device.xp_of(a)
         ctx.lambd = lambd
         ctx.save_for_backward(a)
-        return xp.where(a > lambd, a - lambd, xp.where(a < -lambd, a + lambd, 0)).astype(a.dtype, copy=False)
+        # nan passes through, as in PyTorch
+        return xp.where(a > lambd, a - lambd, xp.where(a < -lambd, a + lambd, a * 0)).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
@@ -85,13 +86,14 @@ class Hardshrink(Op):
         xp = _device.xp_of(a)
         ctx.lambd = lambd
         ctx.save_for_backward(a)
-        return xp.where((a > lambd) | (a < -lambd), a, 0).astype(a.dtype, copy=False)
+        # PyTorch's `-lambd <= x <= lambd ? 0 : x`: nan passes through
+        return xp.where(~((a >= -lambd) & (a <= lambd)), a, 0).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
         a = x._data
-        return g * _mask((a > ctx.lambd) | (a < -ctx.lambd), a)
+        return g * _mask(~((a >= -ctx.lambd) & (a <= ctx.lambd)), a)
 
 
 class Threshold(Op):
@@ -99,12 +101,13 @@ class Threshold(Op):
     def forward(ctx, a, threshold=0.0, value=0.0):
         ctx.threshold = threshold
         ctx.save_for_backward(a)
-        return _device.xp_of(a).where(a > threshold, a, value).astype(a.dtype, copy=False)
+        # PyTorch's `x <= threshold ? value : x`: nan passes through, and its gradient is 1
+        return _device.xp_of(a).where(~(a <= threshold), a, value).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        return g * _mask(x._data > ctx.threshold, x._data)
+        return g * _mask(~(x._data <= ctx.threshold), x._data)
 
 
 class Celu(Op):
@@ -118,7 +121,7 @@ class Celu(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        pos = x._data > 0
+        pos = _device.xp_of(x._data).asarray(x._data > 0)     # an array also for a 0-d input
         # the exponential sees only the non-positive side, so its unused branch never overflows
         return g * where(wrap(pos), 1.0, exp(where(wrap(pos), 0.0, x) * (1 / ctx.alpha)))
 
@@ -136,7 +139,7 @@ class Selu(Op):
     @staticmethod
     def backward(ctx, g):
         x, = ctx.saved_tensors
-        pos = wrap(x._data > 0)
+        pos = wrap(_device.xp_of(x._data).asarray(x._data > 0))     # an array also for a 0-d input
         return g * where(pos, SELU_SCALE, exp(where(pos, 0.0, x)) * (SELU_SCALE * SELU_ALPHA))
 
 
@@ -162,16 +165,17 @@ class PreluKernel(Op):
     @staticmethod
     def forward(ctx, a, w):
         ctx.save_for_backward(a, w)
-        wb = w.reshape((1, -1) + (1,) * (a.ndim - 2)) if a.ndim >= 2 else w
+        wb = w.reshape((1, -1) + (1,) * (a.ndim - 2)) if a.ndim >= 2 else w.reshape(w.shape[:a.ndim])
         return _device.xp_of(a).where(a > 0, a, wb * a).astype(a.dtype, copy=False)
 
     @staticmethod
     def backward(ctx, g):
         x, w = ctx.saved_tensors
         a = x._data
-        pos, neg = _mask(a > 0, a), _mask(a <= 0, a)
+        pos = _mask(a > 0, a)
+        neg = 1 - pos                 # PyTorch's `x > 0 ? g : w g`: nan takes the weight's side
         nd = x.dim()
-        wb = w.reshape((1, -1) + (1,) * (nd - 2)) if nd >= 2 else w
+        wb = w.reshape((1, -1) + (1,) * (nd - 2)) if nd >= 2 else w.reshape(tuple(w.shape[:nd]))
         gx = g * (pos + neg * wb)
         gw = g * x * neg
         if w.shape[0] == 1:
@@ -186,14 +190,17 @@ def _inplace(input, fn, inplace):
 
 
 def mish(input, inplace=False):
+    not_implemented_for(input, 'mish_cpu')
     return _inplace(input, Mish.apply, inplace)
 
 
 def hardswish(input, inplace=False):
+    not_implemented_for(input, 'hardswish_cpu')
     return _inplace(input, Hardswish.apply, inplace)
 
 
 def hardsigmoid(input, inplace=False):
+    not_implemented_for(input, 'hardsigmoid_cpu')
     return _inplace(input, Hardsigmoid.apply, inplace)
 
 
@@ -206,6 +213,7 @@ def tanhshrink(input):
 
 
 def softshrink(input, lambd=0.5):
+    not_implemented_for(input, 'softshrink_check')
     if lambd < 0:
         dt = input._data.dtype
         kind = {'float32': 'Float', 'float64': 'Double', 'float16': 'Half'}.get(str(dt), str(dt))
@@ -215,24 +223,29 @@ def softshrink(input, lambd=0.5):
 
 
 def hardshrink(input, lambd=0.5):
+    not_implemented_for(input, 'hardshrink_cpu')
     return Hardshrink.apply(input, lambd=lambd)
 
 
 def threshold(input, threshold, value, inplace=False):
+    not_implemented_for(input, 'threshold_cpu', 'b')
     return _inplace(input, lambda x: Threshold.apply(x, threshold=threshold, value=value), inplace)
 
 
 def celu(input, alpha=1.0, inplace=False):
+    not_implemented_for(input, 'elu_cpu')
     if alpha == 0:
         raise RuntimeError('ZeroDivisionError: alpha cannot be 0 for CELU')
     return _inplace(input, lambda x: Celu.apply(x, alpha=alpha), inplace)
 
 
 def selu(input, inplace=False):
+    not_implemented_for(input, 'elu_cpu')
     return _inplace(input, Selu.apply, inplace)
 
 
 def glu(input, dim=-1):
+    not_implemented_for(input, 'glu_cpu')
     if input.dim() == 0:
         raise RuntimeError('glu does not support scalars because halving size must be even')
     d = dim + input.dim() if dim < 0 else dim
@@ -242,6 +255,10 @@ def glu(input, dim=-1):
 
 
 def prelu(input, weight):
+    if input._data.dtype != weight._data.dtype:
+        words = {'int64': 'Long', 'int32': 'Int', 'bool': 'Bool', 'float32': 'Float', 'float64': 'Double'}
+        raise RuntimeError(f'prelu: Type promoting not supported. Got {words.get(input._data.dtype.name)} and '
+                           f'{words.get(weight._data.dtype.name)}')
     channels = input.shape[1] if input.dim() >= 2 else 1
     n = weight.numel()
     if n != 1 and n != channels:

@@ -237,12 +237,20 @@ class ConvWeight(Op):
 
 
 # ---------------------------------------------------------------- argument checks, as PyTorch words them
+def _int(a, name):
+    if a is None or isinstance(a, str):
+        # PyTorch's argument parser: a string or None in a tuple of ints is a type error
+        raise TypeError(f'{name or "argument"} must be tuple of ints, but found element of type '
+                        f'{type(a).__name__}')
+    return int(a)
+
+
 def ntuple(v, n, name=None):
     if isinstance(v, (tuple, list)):
         if len(v) == 1 and n > 1:
             return tuple(v) * n
-        return tuple(int(a) for a in v)
-    return (int(v),) * n
+        return tuple(_int(a, name) for a in v)
+    return (_int(v, name),) * n
 
 
 def _size(shape):

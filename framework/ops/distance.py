@@ -41,6 +41,8 @@ def pixel_shuffle(input, upscale_factor):
         raise RuntimeError(f'pixel_shuffle expects input to have at least 3 dimensions, but got input with {nd} '
                            'dimension(s)')
     r = upscale_factor
+    if r <= 0:
+        raise RuntimeError(f'pixel_shuffle expects a positive upscale_factor, but got {r}')
     *batch, c, h, w = input.shape
     if c % (r * r):
         raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
@@ -58,6 +60,8 @@ def pixel_unshuffle(input, downscale_factor):
         raise RuntimeError(f'pixel_unshuffle expects input to have at least 3 dimensions, but got input with {nd} '
                            'dimension(s)')
     r = downscale_factor
+    if r <= 0:
+        raise RuntimeError(f'pixel_unshuffle expects a positive downscale_factor, but got {r}')
     *batch, c, h, w = input.shape
     if h % r:
         raise RuntimeError('pixel_unshuffle expects height to be divisible by downscale_factor, but '

@@ -39,7 +39,8 @@ def margin_ranking_loss(input1, input2, target, margin=0, size_average=None, red
         raise RuntimeError('margin_ranking_loss : All input tensors should have same dimension but got sizes: '
                            f'input1: {Size(input1.shape)}, input2: {Size(input2.shape)}, target: '
                            f'{Size(target.shape)} ')
-    return _reduce(relu(-target * (input1 - input2) + margin), reduction)
+    # clamp_min as PyTorch: its gradient at nan is 0 (relu's would be 1)
+    return _reduce((-target * (input1 - input2) + margin).clamp_min(0), reduction)
 
 
 def triplet_margin_loss(anchor, positive, negative, margin=1.0, p=2, eps=1e-6, swap=False, size_average=None,

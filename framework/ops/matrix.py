@@ -11,6 +11,8 @@ history like any in-place op on a view); `diag` of a matrix returns a copy, as P
 import numpy as np
 
 from .. import _device
+from .._dtype import FROM_NP
+from .._tensor import wrap
 from ..autograd.function import Op
 from .shape import _wrap_dim, as_view
 
@@ -105,9 +107,24 @@ def outer(input, vec2):
 ger = outer
 
 
+_TYPE_WORD = {'int64': 'Long', 'int32': 'Int', 'bool': 'Bool', 'float32': 'Float', 'float64': 'Double'}
+
+
 def cross(input, other, dim=None):
     import numpy as np
     from .shape import broadcast_to
+    if input._data.ndim != other._data.ndim:
+        raise RuntimeError('linalg.cross: inputs must have the same number of dimensions.')
+    if input._data.dtype == bool:
+        raise NotImplementedError('"cross" not implemented for \'Bool\'')
+    if input._data.shape != other._data.shape:
+        for i, (p, q) in enumerate(zip(input._data.shape, other._data.shape)):
+            if p != q and p != 1 and q != 1:
+                raise RuntimeError(f'The size of tensor a ({p}) must match the size of tensor b ({q}) at non-singleton '
+                                   f'dimension {i}')
+    if input._data.dtype != other._data.dtype:
+        raise RuntimeError(f'expected scalar type {_TYPE_WORD.get(input._data.dtype.name, input._data.dtype.name)} '
+                           f'but found {_TYPE_WORD.get(other._data.dtype.name, other._data.dtype.name)}')
     shape = tuple(np.broadcast_shapes(input._data.shape, other._data.shape)) if input._data.shape != \
         other._data.shape else input._data.shape
     if dim is None:
@@ -172,22 +189,47 @@ def _scaled(t, s):
     return t if s == 1 else t * s
 
 
+def _combine(input, prod, beta, alpha, name, operand=None):
+    """beta input + alpha prod, as PyTorch: the result's dtype is the tensors' (an integral result takes the
+    scalars truncated, addr refuses fractional ones, and addbmm's batch sum does not widen it), and with
+    beta = 0 input's values are ignored (nan does not propagate) while input stays in the graph, so the
+    result still requires grad; alpha = 0 ignores the product's values alike in addmm/addmv/addbmm."""
+    from .unary import where
+    target = None
+    if prod._data.dtype.kind in 'biu' and input._data.dtype.kind in 'biu':
+        if name == 'addr':
+            for word, v in (('beta', beta), ('alpha', alpha)):
+                if isinstance(v, float):
+                    raise RuntimeError(f'For integral input tensors, argument {word} must not be a floating point '
+                                       'number.')
+        beta, alpha = int(beta), int(alpha)
+        target = np.promote_types(input._data.dtype, (operand if operand is not None else prod)._data.dtype)
+    xp = _device.xp_of(input._data)
+
+    def ignored(t):             # t's values do not count (inf * 0 is no nan here), t stays in the graph
+        return where(wrap(xp.zeros(t._data.shape, dtype=bool)), t, 0)
+    # PyTorch's addmm/addmv/addbmm skip the product for alpha = 0; its baddbmm and addr multiply it by 0
+    prod = ignored(prod) if alpha == 0 and name in ('addmm', 'addmv', 'addbmm') else _scaled(prod, alpha)
+    if beta == 0:
+        out = prod + ignored(input)
+    else:
+        out = _scaled(input, beta) + prod
+    return out if target is None or out._data.dtype == target else out.to(FROM_NP[target])
+
+
 def baddbmm(input, batch1, batch2, *, beta=1, alpha=1):
     from .linalg import bmm
-    prod = _scaled(bmm(batch1, batch2), alpha)
-    return prod if beta == 0 else _scaled(input, beta) + prod
+    return _combine(input, bmm(batch1, batch2), beta, alpha, 'baddbmm')
 
 
 def addbmm(input, batch1, batch2, *, beta=1, alpha=1):
     from .linalg import bmm
-    prod = _scaled(bmm(batch1, batch2).sum(0), alpha)
-    return prod if beta == 0 else _scaled(input, beta) + prod
+    return _combine(input, bmm(batch1, batch2).sum(0), beta, alpha, 'addbmm', batch1)
 
 
 def addmm(input, mat1, mat2, *, beta=1, alpha=1):
     from .linalg import mm
-    prod = _scaled(mm(mat1, mat2), alpha)
-    return prod if beta == 0 else _scaled(input, beta) + prod
+    return _combine(input, mm(mat1, mat2), beta, alpha, 'addmm')
 
 
 def addmv(input, mat, vec, *, beta=1, alpha=1):
@@ -195,11 +237,9 @@ def addmv(input, mat, vec, *, beta=1, alpha=1):
     if mat._data.ndim != 2 or vec._data.ndim != 1:
         raise RuntimeError(f'vector + matrix @ vector expected, got {input._data.ndim}, {mat._data.ndim}, '
                            f'{vec._data.ndim}')
-    prod = _scaled(mv(mat, vec), alpha)
-    return prod if beta == 0 else _scaled(input, beta) + prod
+    return _combine(input, mv(mat, vec), beta, alpha, 'addmv')
 
 
 def addr(input, vec1, vec2, *, beta=1, alpha=1):
-    prod = _scaled(outer(vec1, vec2), alpha)
-    return prod if beta == 0 else _scaled(input, beta) + prod
+    return _combine(input, outer(vec1, vec2), beta, alpha, 'addr')
 

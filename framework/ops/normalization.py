@@ -6,8 +6,11 @@ save_invstd). Backward reads the last two as this op's own outputs, so under cre
 dependence on x comes back through this op, with the gradients that reach them: that makes the
 one backward formula right for second and higher derivatives too.
 """
+import numpy as np
+
 from .. import _device
 from ..autograd.function import Op
+from .unary import not_implemented_for
 
 
 def _channel_view(a, ndim):
@@ -25,7 +28,7 @@ class BatchNorm(Op):
     def forward(ctx, x, w=None, b=None, training=True, eps=1e-5, running=None, sink=None):
         xp = _device.xp_of(x)
         n, c = x.shape[:2]
-        x3 = x.reshape(n, c, -1)
+        x3 = x.reshape(n, c, int(np.prod(x.shape[2:], dtype=np.int64)))     # -1 is ambiguous for a size-0 batch
         ctx.training, ctx.count = training, x.size // c
         if training:
             mean = x3.sum(2).sum(0) / ctx.count
@@ -57,6 +60,7 @@ class BatchNorm(Op):
         nd = x.dim()
         axes = _axes(nd)
         m = ctx.count
+        inv_m = 1 / m if m else 0.0          # an empty batch: gx is empty, no division by its size
         gx = gw = gb = None
         if g is not None:
             xhat = (x - _channel_view(mean, nd)) * _channel_view(invstd, nd)
@@ -67,16 +71,16 @@ class BatchNorm(Op):
                 gw = (g * xhat).sum(axes)
             if need[0]:
                 if ctx.training:
-                    gx = (g - _channel_view(gb * (1 / m), nd) - xhat * _channel_view(gw * (1 / m), nd)) * \
+                    gx = (g - _channel_view(gb * inv_m, nd) - xhat * _channel_view(gw * inv_m, nd)) * \
                         _channel_view(scale, nd)
                 else:
                     gx = g * _channel_view(scale, nd)
         if need[0] and (gmean is not None or ginvstd is not None):
             extra = 0
             if gmean is not None:
-                extra = _channel_view(gmean * (1 / m), nd)
+                extra = _channel_view(gmean * inv_m, nd)
             if ginvstd is not None:
-                extra = extra - (x - _channel_view(mean, nd)) * _channel_view(ginvstd * invstd ** 3 * (1 / m), nd)
+                extra = extra - (x - _channel_view(mean, nd)) * _channel_view(ginvstd * invstd ** 3 * inv_m, nd)
             gx = extra if gx is None else gx + extra
         if not (len(need) > 1 and need[1]):
             gw = None
@@ -91,6 +95,7 @@ def _size(shape):
 
 
 def batch_norm(input, running_mean, running_var, weight=None, bias=None, training=False, momentum=0.1, eps=1e-5):
+    not_implemented_for(input, 'batch_norm')
     x = input._data
     if training:
         prod = x.shape[0]

@@ -13,6 +13,7 @@ from .. import _device
 from .._tensor import wrap
 from ..autograd.function import Op
 from ..autograd.grad_mode import state as _grad_state
+from .unary import not_implemented_for
 
 
 def _shape_text(shape):
@@ -102,6 +103,7 @@ class LayerNormInputGrad(Op):
 
 
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
+    not_implemented_for(input, 'LayerNormKernelImpl')
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     xs = tuple(input.shape)
@@ -116,6 +118,7 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
+    not_implemented_for(input, 'GroupNormKernelImpl')
     if input.dim() < 2:
         raise RuntimeError(f'Expected at least 2 dimensions for input tensor but received {input.dim()}')
     xs = tuple(input.shape)
@@ -141,6 +144,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
 
 
 def rms_norm(input, normalized_shape, weight=None, eps=None):
+    not_implemented_for(input, 'rms_norm')
     shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(normalized_shape)
     k = len(shape)
     xs = tuple(input.shape)

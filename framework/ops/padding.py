@@ -42,7 +42,9 @@ def _indices(xp, size, lo, hi, mode):
     elif mode == 'replicate':
         i = np.clip(i, 0, size - 1)
     else:
-        i = i % size
+        # PyTorch crops a negative pad first and wraps around what is left
+        c0, m = max(-lo, 0), size - max(-lo, 0) - max(-hi, 0)
+        i = c0 + (i - c0) % m if m > 0 else i % size
     return i
 
 

@@ -84,6 +84,8 @@ def _check_broadcast(*ts):
 
 
 def addcmul(input, tensor1, tensor2, *, value=1):
+    if all(t._data.dtype.kind in 'biu' for t in (input, tensor1, tensor2)):
+        value = int(value)            # an integral result: PyTorch converts the scalar to the integral type
     prod = tensor1 * tensor2
     return input + (prod if value == 1 else prod * value)
 
@@ -106,7 +108,7 @@ class NanToNum(Op):
         xp = _device.xp_of(a)
         if a.dtype.kind != 'f':
             return a.copy()
-        ctx.finite = xp.isfinite(a)
+        ctx.finite = xp.asarray(xp.isfinite(a))          # an array also for a 0-d input
         return xp.nan_to_num(a, nan=nan, posinf=posinf, neginf=neginf)
 
     @staticmethod
@@ -172,6 +174,8 @@ def roll(input, shifts, dims=None):
     dims = (dims,) if isinstance(dims, int) else tuple(dims)
     if len(shifts) != len(dims):
         raise RuntimeError(f'shifts and dimensions must align. shifts: {len(shifts)}, dims:{len(dims)}')
+    if input._data.ndim == 0 and dims:
+        raise IndexError(f'Dimension specified as {dims[0]} but tensor has no dimensions')
     nd = max(input._data.ndim, 1)
     return Roll.apply(input, shifts=shifts, dims=tuple(_wrap_dim(d, nd) for d in dims))
 

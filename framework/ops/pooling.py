@@ -15,6 +15,9 @@ from .. import _device
 from .._tensor import wrap
 from ..autograd.function import Op
 from .conv import pad_array, ntuple
+from .shape import stack
+from .unary import not_implemented_for
+from ..autograd.grad_mode import is_grad_enabled
 
 
 class _Windows:
@@ -52,7 +55,8 @@ def _index_dtype(n):
 def max_windows(x, win, need_index):
     """Max over each window of x (padded with -inf) and, if asked, which window element won."""
     xp = _device.xp_of(x)
-    xpad = pad_array(x, win.pads, -math.inf) if any(lo or hi for lo, hi in win.pads) else x
+    low = -math.inf if x.dtype.kind == 'f' else int(np.iinfo(x.dtype).min)     # integer inputs pad with their min
+    xpad = pad_array(x, win.pads, low) if any(lo or hi for lo, hi in win.pads) else x
     m = idx = None
     for k, sl in win.slices():
         v = xpad[sl]
@@ -232,6 +236,10 @@ def _as_batched_2d(input, nd, name):
 
 
 def _max_pool(input, kernel_size, stride, padding, dilation, ceil_mode, return_indices, nd):
+    if nd == 2 or return_indices or input.requires_grad and is_grad_enabled():
+        not_implemented_for(input, 'max_pool2d', 'b')           # PyTorch's max_pool2d kernel takes integers
+    else:
+        not_implemented_for(input, 'max_pool1d_impl')           # its max_pool1d fast path does not
     x4 = _as_batched_2d(input, nd, f'max_pool{nd}d')
     win, _ = _windows(input.shape, kernel_size, stride, padding, dilation, ceil_mode, nd, 'max_pool')
     if not return_indices:
@@ -261,6 +269,7 @@ def max_pool1d(input, kernel_size, stride=None, padding=0, dilation=1, ceil_mode
 
 def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad, divisor_override, nd):
     x4 = _as_batched_2d(input, nd, f'avg_pool{nd}d')
+    not_implemented_for(input, 'avg_pool2d')
     win, p = _windows(input.shape, kernel_size, stride, padding, 1, ceil_mode, nd, 'avg_pool')
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError('divisor must be not zero')
@@ -286,8 +295,12 @@ def _bounds(n, out):
 
 
 def _out_size(output_size, spatial):
-    sizes = ntuple(output_size, len(spatial)) if not isinstance(output_size, int) else (output_size,) * len(spatial)
-    return tuple(s if o is None else o for o, s in zip(sizes, spatial))
+    if isinstance(output_size, (tuple, list)):
+        sizes = tuple(output_size) * len(spatial) if len(output_size) == 1 else tuple(output_size)
+    else:
+        sizes = (output_size,) * len(spatial)
+    # None keeps the input's size there
+    return tuple(s if o is None else int(o) for o, s in zip(sizes, spatial))
 
 
 def _averaging_matrix(n, out, like):
@@ -296,6 +309,13 @@ def _averaging_matrix(n, out, like):
         a[i, lo:hi] = 1.0 / (hi - lo)
     xp = _device.xp_of(like)
     return wrap(xp.asarray(a.astype(like.dtype)))
+
+
+def _check_out_size(sizes, name='adaptive_avg_pool2d'):
+    if any(o < 0 for o in sizes):
+        pair = tuple(sizes) * 2 if len(sizes) == 1 else tuple(sizes)
+        raise RuntimeError(f'{name}: elements of output_size must be greater than or equal to 0 but received '
+                           '{' + ', '.join(str(o) for o in pair) + '}')
 
 
 def _check_adaptive(input, nd, name):
@@ -308,29 +328,36 @@ def _check_adaptive(input, nd, name):
                                f'has sizes {list(x.shape)} with dimension {i} being empty')
 
 
+def _window_means(x, dim, n, out):
+    """The adaptive windows' means along one dim, one mean per window. Not a matmul with an averaging
+    matrix: its zeros would turn an infinity outside a window into nan inside it."""
+    if out == n:
+        return x
+    if out == 1:
+        return x.mean(dim, keepdim=True)
+    return stack([x.narrow(dim, lo, hi - lo).mean(dim) for lo, hi in _bounds(n, out)], dim)
+
+
 def adaptive_avg_pool2d(input, output_size):
-    """Averaging matrices on both sides (A_h x A_w^T): differentiable to any order through matmul."""
     _check_adaptive(input, 2, 'adaptive_avg_pool2d')
+    not_implemented_for(input, 'adaptive_avg_pool2d')
     h, w = input.shape[-2:]
     oh, ow = _out_size(output_size, (h, w))
+    _check_out_size((oh, ow))
     if (oh, ow) == (1, 1):
         return input.mean((-2, -1), keepdim=True)
-    x = input._data
-    out = input
-    if oh != h:
-        out = _averaging_matrix(h, oh, x).matmul(out)
-    if ow != w:
-        out = out.matmul(_averaging_matrix(w, ow, x).t())
+    out = _window_means(_window_means(input, -2, h, oh), -1, w, ow)
     return out if out is not input else input * 1
 
 
 def adaptive_avg_pool1d(input, output_size):
     _check_adaptive(input, 1, 'adaptive_avg_pool1d')
+    not_implemented_for(input, 'adaptive_avg_pool2d')
     n = input.shape[-1]
     (o,) = _out_size(output_size, (n,))
-    if o == 1:
-        return input.mean(-1, keepdim=True)
-    return input.matmul(_averaging_matrix(n, o, input._data).t()) if o != n else input * 1
+    _check_out_size((o,))
+    out = _window_means(input, -1, n, o)
+    return out if out is not input else input * 1
 
 
 def adaptive_max_pool2d(input, output_size, return_indices=False):
@@ -340,6 +367,10 @@ def adaptive_max_pool2d(input, output_size, return_indices=False):
     xp = _device.xp_of(x)
     h, w = x.shape[-2:]
     oh, ow = _out_size(output_size, (h, w))
+    if min(oh, ow) < 0:
+        raise RuntimeError(f'Trying to create tensor with negative dimension {min(oh, ow)}: '
+                           f'{list(x.shape[:-2]) + [oh, ow]}')
+    not_implemented_for(input, 'adaptive_max_pool2d')
     idx = xp.empty(x.shape[:-2] + (oh, ow), np.int64)
     for i, (r0, r1) in enumerate(_bounds(h, oh)):
         for j, (c0, c1) in enumerate(_bounds(w, ow)):

@@ -12,6 +12,8 @@ PyTorch's CPU kernel does; median's index among equal values is unspecified in P
 the stable order's. NaN sorts above every number (last ascending, first descending), and median,
 cummax and cummin propagate it, as in PyTorch.
 """
+import numpy as np
+
 from .. import _device
 from .._tensor import Tensor, wrap
 from .indexing import Gather
@@ -98,6 +100,8 @@ def _select(input, dim, keepdim, pos_fn, name):
 def kthvalue(input, k, dim=-1, keepdim=False):
     d = _dim(input, dim)
     n = input._data.shape[d] if input._data.ndim else 1
+    if n == 0:
+        raise IndexError(f'kthvalue(): Expected reduction dim {d} to have non-zero size.')
     if not 1 <= k <= n:
         raise RuntimeError(f'kthvalue(): selected number k out of range for dimension {d}')
 
@@ -112,7 +116,8 @@ def _median_pos(s, axis):
     """Lower median's sorted position; where a NaN is present, the first NaN's (NaNs sort last)."""
     xp = _device.xp_of(s)
     n = s.shape[axis]
-    nans = xp.isnan(s).sum(axis=axis, keepdims=True) if s.dtype.kind == 'f' else xp.zeros(1, dtype='int64')
+    nans = xp.isnan(s).sum(axis=axis, keepdims=True) if s.dtype.kind == 'f' else xp.zeros(
+        tuple(1 if i == axis % s.ndim else k for i, k in enumerate(s.shape)), dtype='int64')
     return xp.where(nans > 0, n - nans, (n - 1) // 2).astype('int64')
 
 
@@ -120,6 +125,8 @@ def median(input, dim=None, keepdim=False):
     if dim is None:
         flat = input.reshape(-1)
         if flat._data.size == 0:
+            if flat._data.dtype.kind == 'f':
+                return flat.sum() + float('nan')          # in the graph: requires grad as PyTorch's
             return wrap(_device.xp_of(input._data).full((), float('nan'), dtype=input._data.dtype))
         return _select(flat, 0, False, _median_pos, 'median')[0]
     d = _dim(input, dim)
@@ -135,6 +142,8 @@ def mode(input, dim=-1, keepdim=False):
     d = _dim(input, dim)
     a = xp.moveaxis(input._data, d, -1)
     n = a.shape[-1]
+    if n == 0:
+        raise IndexError(f'mode(): Expected reduction dim {d} to have non-zero size.')
     order = xp.argsort(a, axis=-1, kind='stable')
     s = xp.take_along_axis(a, order, axis=-1)
     # run lengths over the sorted values: the longest run (first among equals, so the smallest value)
@@ -185,6 +194,8 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
         vals, inv, counts = xp.unique(a.reshape(-1), return_inverse=True, return_counts=True)
         inv = inv.reshape(a.shape)
     else:
+        if a.ndim == 0:
+            raise IndexError(f'Dimension specified as {dim} but tensor has no dimensions')
         d = _dim(input, dim)
         vals, inv, counts = xp.unique(a, return_inverse=True, return_counts=True, axis=d)
         inv = inv.reshape(-1)
@@ -223,8 +234,10 @@ def searchsorted(sorted_sequence, input, *, out_int32=False, right=False, side=N
                 'torch.searchsorted(): boundaries tensor should be 1 dimension or the first N-1 dimensions of '
                 'boundaries tensor and input value tensor must match, but we got boundaries tensor '
                 f'{list(seq.shape)} and input value tensor {list(v.shape)}')
-        rows_s, rows_v = seq.reshape(-1, seq.shape[-1]), v.reshape(-1, v.shape[-1])
-        out = xp.stack([xp.searchsorted(s, r, side=side) for s, r in zip(rows_s, rows_v)]).reshape(v.shape)
+        rows = int(np.prod(seq.shape[:-1], dtype=np.int64))       # not -1: ambiguous when a size is 0
+        rows_s, rows_v = seq.reshape(rows, seq.shape[-1]), v.reshape(rows, v.shape[-1])
+        out = xp.stack([xp.searchsorted(s, r, side=side) for s, r in zip(rows_s, rows_v)]).reshape(v.shape) \
+            if rows else xp.zeros(v.shape, dtype='int64')
     return wrap(xp.asarray(out).astype('int32' if out_int32 else 'int64'))
 
 

@@ -320,10 +320,11 @@ def _compare_grads(ours, ref, what, low=None):
 
 
 class Trial:
-    def __init__(self, seed, n):
+    def __init__(self, seed, n, ops=None):
         self.seed, self.n = seed, n
         rng = np.random.default_rng([seed, n])
-        self.spec = S.SPECS[rng.integers(len(S.SPECS))]
+        pool = S.SPECS if ops is None else select_specs(ops)
+        self.spec = pool[rng.integers(len(pool))]
         self.form = self.spec.forms[rng.integers(len(self.spec.forms))]
         g = S.Gen(rng)
         self.args, self.kwargs = self.spec.gen(g)
@@ -346,7 +347,8 @@ class Trial:
     @property
     def area(self):
         """Who owns a finding: 'core' (this work), 'indexing' (indexing/views and the in-place machinery of
-        ops/inplace.py: the views work) or 'pow' (the pow functions, under separate work)."""
+        ops/inplace.py: the views work), 'pow' (the pow functions, under separate work) or 'new' (the ops of
+        specs_more.py while their listed differences are open)."""
         if self.spec.area != 'core':
             return self.spec.area
         if self.form == 'inplace':
@@ -415,7 +417,21 @@ class Trial:
 
 
 # ---------------------------------------------------------------- running many
-def run_trials(seed, trials, start=0, progress=False):
+def select_specs(ops):
+    """The specs named in `ops` (a comma-separated string or a list): op names, '@new' (the specs of
+    specs_more.py, the ops that landed after the fuzzer) or '@old' (the others). A trial replays only
+    with the same `ops`."""
+    names = ops.split(',') if isinstance(ops, str) else list(ops)
+    chosen = []
+    for i, s in enumerate(S.SPECS):
+        if s.name in names or ('@new' in names and i >= S.N_OLD) or ('@old' in names and i < S.N_OLD):
+            chosen.append(s)
+    if not chosen:
+        raise ValueError(f'no spec matches --ops {ops!r}')
+    return chosen
+
+
+def run_trials(seed, trials, start=0, progress=False, ops=None):
     import framework
     import torch
     torch.set_num_threads(1)
@@ -426,7 +442,7 @@ def run_trials(seed, trials, start=0, progress=False):
         framework.manual_seed(n)
         torch.manual_seed(n)
         try:
-            trial = Trial(seed, n)
+            trial = Trial(seed, n, ops)
             cat, detail, _, _ = trial.run(framework, torch)
             area = trial.area
         except Exception as e:  # noqa: BLE001
@@ -442,14 +458,14 @@ def run_trials(seed, trials, start=0, progress=False):
 
 
 def summary_table(counts, trials):
-    lines = ['| category | core | indexing/view/in-place area | pow | total | % |',
-             '| --- | ---: | ---: | ---: | ---: | ---: |']
+    lines = ['| category | core | indexing/view/in-place area | pow | new ops (issues 13/15) | total | % |',
+             '| --- | ---: | ---: | ---: | ---: | ---: | ---: |']
     for cat in CATEGORIES:
-        core, idx, pw = (counts.get((a, cat), 0) for a in ('core', 'indexing', 'pow'))
-        total = core + idx + pw
+        core, idx, pw, new = (counts.get((a, cat), 0) for a in ('core', 'indexing', 'pow', 'new'))
+        total = core + idx + pw + new
         if cat == 'fuzzer error' and total == 0:
             continue
-        lines.append(f'| {cat} | {core} | {idx} | {pw} | {total} | {100 * total / max(trials, 1):.2f} |')
+        lines.append(f'| {cat} | {core} | {idx} | {pw} | {new} | {total} | {100 * total / max(trials, 1):.2f} |')
     return '\n'.join(lines)
 
 
@@ -462,13 +478,15 @@ def main(argv=None):
     p.add_argument('-v', '--verbose', action='store_true', help='print the examples of each finding')
     p.add_argument('--examples', type=int, default=3, help='examples printed per (category, op) with -v')
     p.add_argument('--progress', action='store_true')
+    p.add_argument('--ops', default=None, help="only these specs: comma-separated op names, '@new' or '@old' "
+                   '(replay a trial with the same --ops)')
     args = p.parse_args(argv)
     import framework
     import torch
     if args.trial is not None:
         framework.manual_seed(args.trial)
         torch.manual_seed(args.trial)
-        trial = Trial(args.seed, args.trial)
+        trial = Trial(args.seed, args.trial, args.ops)
         print(f'trial {args.trial} (seed {args.seed}): {trial.describe()}')
         cat, detail, ours, ref = trial.run(framework, torch)
         print(f'category: {cat} [{trial.area}]')
@@ -486,7 +504,7 @@ def main(argv=None):
                 if o.grads2:
                     print(f'    grads2 {o.grads2!r}')
         return 0 if cat == 'agree' else 1
-    counts, examples, wall = run_trials(args.seed, args.trials, args.start, args.progress)
+    counts, examples, wall = run_trials(args.seed, args.trials, args.start, args.progress, args.ops)
     print(f'{args.trials} trials, seed {args.seed}, {wall:.1f} s, {len(S.SPECS)} op forms')
     print(summary_table(counts, args.trials))
     by_op = {}

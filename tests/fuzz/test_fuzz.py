@@ -72,3 +72,4 @@ def test_bounded_run_agrees_with_torch(seed):
     differ = sum(counts.get(('core', c), 0) for c in ('exception class differs', 'raise vs no raise'))
     assert differ < 0.01 * trials, fuzzer.summary_table(counts, trials)
     assert counts.get(('indexing', 'fuzzer error'), 0) == 0
+    assert counts.get(('new', 'fuzzer error'), 0) == 0
