@@ -364,8 +364,12 @@ def formula(fn):
     def backward(ctx, *grads):
         if _grad_state.enabled:
             return fn(ctx, _framework(), *grads, *ctx.saved_tensors)
-        arrays = [None if g is None else g._data for g in grads]
-        out = fn(ctx, _array_math(next(a for a in arrays if a is not None)), *arrays, *ctx.saved_arrays())
+        if len(grads) == 1:         # most ops: one output
+            g = grads[0]._data
+            out = fn(ctx, _array_math(g), g, *ctx.saved_arrays())
+        else:
+            arrays = [None if g is None else g._data for g in grads]
+            out = fn(ctx, _array_math(next(a for a in arrays if a is not None)), *arrays, *ctx.saved_arrays())
         if out.__class__ is tuple:
             # one array given to two inputs stays one Tensor, so the engine sees the sharing
             wrapped = {}
@@ -383,12 +387,14 @@ def _framework():
 
 class _ArrayMath:
     """PyTorch's names for the few array functions backward formulas call, over NumPy or CuPy."""
-    __slots__ = ('xp',)
+    _COMMON = ('cos', 'sin', 'exp', 'log', 'tanh', 'where', 'reshape', 'swapaxes', 'matmul', 'stack')
 
     def __init__(self, xp):
         self.xp = xp
+        for name in self._COMMON:           # looked up once, not on every backward
+            setattr(self, name, getattr(xp, name))
 
-    def __getattr__(self, name):            # cos, sin, exp, log, where, reshape, matmul, swapaxes ...
+    def __getattr__(self, name):            # the rest of the array module's functions
         return getattr(self.xp, name)
 
     @staticmethod

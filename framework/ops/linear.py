@@ -45,6 +45,9 @@ class Addmm(Op):
             if b.dtype != out.dtype:
                 raise RuntimeError(f'self and mat2 must have the same dtype, but got {_NAMES.get(str(b.dtype))} and '
                                    f'{_NAMES.get(str(out.dtype))}')
+            if b.shape == out.shape[-1:] and out.ndim:     # the common case: one bias per output feature
+                out += b
+                return out
             try:
                 b = _device.xp_of(out).broadcast_to(b, out.shape)
             except ValueError:
