@@ -7,6 +7,7 @@ no ``.item()``, no progress-bar call, no data copy. When a batch covers the trai
 two tensors are used for every step; otherwise each epoch gathers its (shuffled) order once and the
 batches are views of it.
 """
+import itertools
 import math
 import os
 import signal
@@ -310,31 +311,14 @@ class Run:
                 if not full:
                     nxt = min(nxt, step + per_epoch - pos)
                 start = step
+                ran, last = self._steps(model, loss_fn, opt, sched if sched_step else None,
+                                        itertools.repeat((X, Y), nxt - step) if full else batches[pos:pos + nxt - step])
+                step += ran
+                loss = last if last is not None else loss
                 if full:
-                    for step in range(step + 1, nxt + 1):
-                        out = model(X)
-                        loss = loss_fn(out, Y)
-                        opt.zero_grad()
-                        loss.backward()
-                        opt.step()
-                        if sched_step:
-                            sched.step()
-                        if self._stop:
-                            break
-                    epoch += step - start
+                    epoch += ran
                 else:
-                    for xb, yb in batches[pos:pos + nxt - step]:
-                        out = model(xb)
-                        loss = loss_fn(out, yb)
-                        opt.zero_grad()
-                        loss.backward()
-                        opt.step()
-                        if sched_step:
-                            sched.step()
-                        step += 1
-                        if self._stop:
-                            break
-                    pos += step - start
+                    pos += ran
                     if pos >= per_epoch:
                         pos, epoch, batches = 0, epoch + 1, None
                         if sched_epoch:
@@ -377,6 +361,22 @@ class Run:
             num_params=count_parameters(self.model), interrupted=interrupted, stopped_by_signal=self._stop,
             polynomial=polynomial(self.model, self.info), world_size=dctx.world if dctx else 1,
             backend=dctx.backend if dctx else None, sample=text_sample(self.model, self.info))
+
+    def _steps(self, model, loss_fn, opt, sched, batches):
+        """Train on each (x, y) of `batches`, stopping early after a Ctrl-C: how many steps ran, the last loss.
+        The loop calls nothing per step beyond the model step (no .item(), no progress-bar call)."""
+        ran, loss = 0, None
+        for xb, yb in batches:
+            loss = loss_fn(model(xb), yb)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if sched is not None:
+                sched.step()
+            ran += 1
+            if self._stop:
+                break
+        return ran, loss
 
     def _loader(self):
         """The DataLoader of the training set: its batch sampler is set to each epoch's order by _LoaderEpoch.
