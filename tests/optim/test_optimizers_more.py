@@ -338,7 +338,9 @@ def test_repr_matches_torch():
 
 
 def test_training_converges():
-    for name, kwargs in [('RMSprop', dict(lr=0.01)), ('Adagrad', dict(lr=0.3)), ('Adadelta', dict(lr=1.0, eps=1e-3)),
+    # Adadelta at lr=1.0 oscillates about the optimum and lands on either side of 1e-2 by BLAS kernel
+    # (OPENBLAS_CORETYPE=Haswell): lr=0.5 converges on every kernel set
+    for name, kwargs in [('RMSprop', dict(lr=0.01)), ('Adagrad', dict(lr=0.3)), ('Adadelta', dict(lr=0.5, eps=1e-3)),
                          ('Adamax', dict(lr=0.05)), ('NAdam', dict(lr=0.05)), ('RAdam', dict(lr=0.05))]:
         framework.manual_seed(0)
         x = framework.randn(64, 3)
