@@ -40,6 +40,7 @@ from .ops.convert import clone
 from . import autograd
 from .autograd import Function  # noqa: F401  (torch.autograd.Function is the usual spelling)
 from . import cuda
+from . import backends
 
 
 def is_tensor(obj):

@@ -19,6 +19,7 @@ gradient rebuilds the columns, so a layer holds no more memory than in PyTorch.
 from .. import _device
 from .._dtype import c_name
 from ..autograd.function import Op
+from . import _cudnn
 
 
 def as_strided(xp, a, shape, strides):
@@ -89,6 +90,9 @@ def out_size(size, k, s, lo, hi, d):
 
 def conv_forward(x, w, stride, pads, dilation, groups):
     """y = conv(x, w) on arrays: x (N, C, H, W), w (O, C/groups, kh, kw) -> (N, O, Ho, Wo)."""
+    y = _cudnn.conv_forward(x, w, stride, pads, dilation, groups)
+    if y is not None:
+        return y
     xp = _device.xp_of(x)
     n, c, h, wd = x.shape
     o, cg, kh, kw = w.shape
@@ -114,6 +118,9 @@ def channel_major(g):
 def conv_input_grad(g, w, in_hw, stride, pads, dilation, groups, g_cf=None):
     """The adjoint of conv in its input (conv_transpose): g (N, O, Ho, Wo) -> (N, C, H, W). g_cf: g
     already laid out by channel_major."""
+    gx = _cudnn.conv_input_grad(g, w, in_hw, stride, pads, dilation, groups)
+    if gx is not None:
+        return gx
     xp = _device.xp_of(g)
     n, o, ho, wo = g.shape
     _, cg, kh, kw = w.shape
@@ -129,6 +136,9 @@ def conv_input_grad(g, w, in_hw, stride, pads, dilation, groups, g_cf=None):
 
 def conv_weight_grad(x, g, ksize, stride, pads, dilation, groups, g_cf=None):
     """The adjoint of conv in its weight: x (N, C, H, W), g (N, O, Ho, Wo) -> (O, C/groups, kh, kw)."""
+    gw = _cudnn.conv_weight_grad(x, g, ksize, stride, pads, dilation, groups)
+    if gw is not None:
+        return gw
     xp = _device.xp_of(x)
     n, c = x.shape[:2]
     o, ho, wo = g.shape[1:]
@@ -182,7 +192,8 @@ class Convolution(Op):
         need = ctx.needs_input_grad
         geo = ctx.geo
         # both gradients read g as (O, N, Ho, Wo): laid out once for the two
-        g_cf = channel_major(g._data) if need[0] and need[1] and g._data.shape[0] > 1 else None
+        g_cf = (channel_major(g._data) if need[0] and need[1] and g._data.shape[0] > 1
+                and not _cudnn.conv_wanted(g._data) else None)      # cuDNN reads g as it is
         gx = ConvTranspose.apply(g, w, geo=geo, g_cf=g_cf) if need[0] else None
         gw = ConvWeight.apply(x, g, geo=geo, g_cf=g_cf) if need[1] else None
         gb = _bias_grad(g) if len(need) > 2 and need[2] else None

@@ -5,11 +5,17 @@ In training the op has three outputs, y and the batch's mean and 1/std (PyTorch'
 save_invstd). Backward reads the last two as this op's own outputs, so under create_graph their
 dependence on x comes back through this op, with the gradients that reach them: that makes the
 one backward formula right for second and higher derivatives too.
+
+On CuPy arrays cuDNN (ops/_cudnn.py) computes forward and, when no graph is being recorded, the
+first-order backward; under create_graph the formula runs, so higher orders are unchanged.
 """
 import numpy as np
 
 from .. import _device
+from .._tensor import wrap
 from ..autograd.function import Op
+from ..autograd.grad_mode import state as _grad_state
+from . import _cudnn
 from .unary import not_implemented_for
 
 
@@ -30,6 +36,16 @@ class BatchNorm(Op):
         n, c = x.shape[:2]
         x3 = x.reshape(n, c, int(np.prod(x.shape[2:], dtype=np.int64)))     # -1 is ambiguous for a size-0 batch
         ctx.training, ctx.count = training, x.size // c
+        ctx.eps = eps
+        fused = _cudnn.batch_norm(x, w, b, training, eps, running)
+        if fused is not None:
+            y, mean, invstd, var = fused
+            if sink is not None:
+                sink += [mean, var]
+            if ctx.needs_input_grad:
+                ctx.set_materialize_grads(False)
+                ctx.save_for_backward(x, w, mean, invstd)
+            return (y, mean, invstd) if training else y
         if training:
             mean = x3.sum(2).sum(0) / ctx.count
             d = x3 - mean[:, None]
@@ -57,6 +73,12 @@ class BatchNorm(Op):
     def backward(ctx, g, gmean=None, ginvstd=None):
         x, w, mean, invstd = ctx.saved_tensors
         need = ctx.needs_input_grad
+        if ctx.training and g is not None and gmean is None and ginvstd is None and not _grad_state.enabled:
+            # first order only (no graph recorded): cuDNN's fused backward; create_graph takes the formula below
+            fused = _cudnn.batch_norm_backward(x._data, None if w is None else w._data, g._data, mean._data,
+                                               invstd._data, ctx.eps)
+            if fused is not None:
+                return tuple(wrap(r) if i < len(need) and need[i] else None for i, r in enumerate(fused))
         nd = x.dim()
         axes = _axes(nd)
         m = ctx.count

@@ -15,6 +15,7 @@ from .. import _device
 from .._tensor import wrap
 from ..autograd.function import Op
 from .conv import pad_array, ntuple
+from . import _cudnn
 from .shape import stack
 from .unary import not_implemented_for
 from ..autograd.grad_mode import is_grad_enabled
@@ -80,7 +81,9 @@ class MaxPool2d(Op):
     @staticmethod
     def forward(ctx, x, win=None, want_index=False):
         need = bool(ctx.needs_input_grad) and ctx.needs_input_grad[0]
-        m, idx = max_windows(x, win, need or want_index)
+        m = None if need or want_index else _cudnn.max_pool(x, win)     # cuDNN: the maxima only, no index
+        if m is None:
+            m, idx = max_windows(x, win, need or want_index)
         ctx.win = win
         if need:
             ctx.save_for_backward(idx)
@@ -154,8 +157,11 @@ class AvgPool2d(Op):
     node_name = 'AvgPool2DBackward0'
 
     @staticmethod
-    def forward(ctx, x, win=None, div=None):
-        ctx.win, ctx.div = win, div
+    def forward(ctx, x, win=None, div=None, include_pad=None):
+        ctx.win, ctx.div, ctx.include_pad = win, div, include_pad
+        out = _cudnn.avg_pool(x, win, include_pad)
+        if out is not None:
+            return out
         xpad = pad_array(x, win.pads) if any(lo or hi for lo, hi in win.pads) else x
         out = None
         for _, sl in win.slices():
@@ -165,15 +171,18 @@ class AvgPool2d(Op):
 
     @staticmethod
     def backward(ctx, g):
-        return AvgPoolAdjoint.apply(g, win=ctx.win, div=ctx.div)
+        return AvgPoolAdjoint.apply(g, win=ctx.win, div=ctx.div, include_pad=ctx.include_pad)
 
 
 class AvgPoolAdjoint(Op):
     node_name = 'AvgPool2DBackwardBackward0'
 
     @staticmethod
-    def forward(ctx, g, win=None, div=None):
-        ctx.win, ctx.div = win, div
+    def forward(ctx, g, win=None, div=None, include_pad=None):
+        ctx.win, ctx.div, ctx.include_pad = win, div, include_pad
+        out = _cudnn.avg_pool_adjoint(g, win, include_pad)
+        if out is not None:
+            return out
         xp = _device.xp_of(g)
         gd = g / div
         out = xp.zeros(g.shape[:-2] + win.padded_hw(), g.dtype)
@@ -183,7 +192,7 @@ class AvgPoolAdjoint(Op):
 
     @staticmethod
     def backward(ctx, gg):
-        return AvgPool2d.apply(gg, win=ctx.win, div=ctx.div)
+        return AvgPool2d.apply(gg, win=ctx.win, div=ctx.div, include_pad=ctx.include_pad)
 
 
 # ---------------------------------------------------------------- argument checks and sizes
@@ -275,7 +284,8 @@ def _avg_pool(input, kernel_size, stride, padding, ceil_mode, count_include_pad,
         raise RuntimeError('divisor must be not zero')
     arr = x4._data
     div = _divisor(win, count_include_pad, divisor_override, p, _device.xp_of(arr), arr.dtype)
-    out = AvgPool2d.apply(x4, win=win, div=div)
+    # count_include_pad picks cuDNN's averaging mode; a divisor_override has none
+    out = AvgPool2d.apply(x4, win=win, div=div, include_pad=count_include_pad if divisor_override is None else None)
     return out.squeeze(-2) if nd == 1 else out
 
 

@@ -123,9 +123,13 @@ def __getattr__(name):
 
 
 # ---- cupy.cuda, cupy.random and cupyx, as far as framework uses them ----
+class _Device(contextlib.nullcontext):
+    compute_capability = '90'          # an H100's: TF32 there (read by framework.backends.cudnn.allow_tf32)
+
+
 cuda = types.SimpleNamespace(
     runtime=types.SimpleNamespace(getDeviceCount=lambda: 1, getDevice=lambda: 0),
-    Device=lambda i=0: contextlib.nullcontext(),
+    Device=lambda i=0: _Device(),
     Stream=types.SimpleNamespace(null=types.SimpleNamespace(synchronize=lambda: None)),
 )
 random = types.SimpleNamespace(seed=lambda s=None: None)
