@@ -85,6 +85,25 @@ def test_conv_table_on_cudnn_matches_cpu(cuda, cudnn, name, fn, shapes, domain):
         assert {'convolution_forward', 'convolution_backward_data', 'convolution_backward_filter'} <= names, name
 
 
+POOL_ROWS = [r for r in ROWS if 'pool' in r[0] and 'adaptive' not in r[0]]
+
+
+@pytest.mark.parametrize('name,fn,shapes,domain', POOL_ROWS, ids=[r[0] for r in POOL_ROWS])
+def test_pool_rows_without_grad_on_cudnn(cudnn, name, fn, shapes, domain):
+    """The table's pooling rows in inference (no index kept: max pooling on cuDNN where it can express it)."""
+    arrays = _inputs(shapes, domain, 2)
+    with framework.no_grad():
+        want = fn(framework, FF, *[framework.tensor(a) for a in arrays])
+        got = fn(_OnCuda(), FF, *[framework.tensor(a, device='cuda') for a in arrays])
+    for a, b in zip(got if isinstance(got, tuple) else (got,), want if isinstance(want, tuple) else (want,)):
+        assert a.is_cuda and a.dtype == b.dtype and tuple(a.shape) == tuple(b.shape)
+        _close(a, b, msg=name)
+    if cudnn and name in ('max_pool2d', 'max_pool2d_overlap', 'avg_pool2d', 'avg_pool2d_pad', 'avg_pool1d'):
+        assert cudnn.calls, name
+    if cudnn and name in ('max_pool2d_ceil', 'max_pool2d_dilation', 'max_pool2d_indices', 'avg_pool2d_divisor'):
+        assert cudnn.calls == [], name
+
+
 # ---------------------------------------------------------------- convolution: what cuDNN is asked for
 def _conv_case(device, dtype=np.float64, **kw):
     kw.setdefault('groups', 2)
