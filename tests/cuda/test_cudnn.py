@@ -206,6 +206,20 @@ def test_conv_transpose2d_is_cudnn_backward_data(cudnn):
         assert 'convolution_forward' in names and 'convolution_backward_filter' in names
 
 
+def test_conv_transpose_output_padding_past_the_stride_stays_off_cudnn(cudnn):
+    """output_padding 1 with stride 1 (allowed under dilation 2): the output is one row and column longer than
+    any convolution of it maps back to the input, which cuDNN's backward data cannot describe."""
+    rng = np.random.default_rng(12)
+    x, w = rng.standard_normal((1, 2, 3, 3)), rng.standard_normal((2, 3, 3, 3))
+    kw = dict(stride=1, dilation=2, output_padding=1)
+    got = FF.conv_transpose2d(framework.tensor(x, device='cuda'), framework.tensor(w, device='cuda'), **kw)
+    want = FF.conv_transpose2d(framework.tensor(x), framework.tensor(w), **kw)
+    assert tuple(got.shape) == (1, 3, 8, 8)
+    _close(got, want)
+    if cudnn:
+        assert cudnn.calls == []
+
+
 def test_reflect_padding_pads_then_convolves_unpadded(cudnn):
     outs = {}
     for dev in ('cpu', 'cuda'):
