@@ -176,12 +176,16 @@ def _bias_grad(g):
 
 class Convolution(Op):
     @staticmethod
-    def forward(ctx, x, w, b=None, geo=None):
+    def forward(ctx, x, w, b=None, geo=None, out_hw=None):
         ctx.geo = geo
         need = ctx.needs_input_grad
         if need:
             ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
         y = conv_forward(x, w, geo.stride, geo.pads, geo.dilation, geo.groups)
+        if out_hw is not None and y.shape[2:] != out_hw:
+            # the adjoint of a transposed convolution whose output_padding added rows no input reaches
+            # (stride 1, dilation > 1): those rows' positions are not part of the input's gradient
+            y = y[:, :, :out_hw[0], :out_hw[1]]
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
         return y
@@ -210,6 +214,7 @@ class ConvTranspose(Op):
         need = ctx.needs_input_grad
         if need:
             ctx.save_for_backward(x if need[1] else None, w if need[0] else None)
+        ctx.x_hw = x.shape[2:]
         y = conv_input_grad(x, w, geo.in_hw, geo.stride, geo.pads, geo.dilation, geo.groups, g_cf)
         if b is not None:
             y += b.reshape(1, -1, 1, 1)
@@ -220,7 +225,7 @@ class ConvTranspose(Op):
         x, w = ctx.saved_tensors
         need = ctx.needs_input_grad
         geo = ctx.geo
-        gx = Convolution.apply(g, w, geo=geo) if need[0] else None
+        gx = Convolution.apply(g, w, geo=geo, out_hw=ctx.x_hw) if need[0] else None
         gw = ConvWeight.apply(g, x, geo=geo) if need[1] else None
         gb = _bias_grad(g) if len(need) > 2 and need[2] else None
         return gx, gw, gb
@@ -235,6 +240,7 @@ class ConvWeight(Op):
         need = ctx.needs_input_grad
         if need:
             ctx.save_for_backward(x if need[1] else None, g if need[0] else None)
+        ctx.g_hw = g.shape[2:]
         return conv_weight_grad(x, g, geo.ksize, geo.stride, geo.pads, geo.dilation, geo.groups, g_cf)
 
     @staticmethod
@@ -243,7 +249,7 @@ class ConvWeight(Op):
         need = ctx.needs_input_grad
         geo = ctx.geo
         gx = ConvTranspose.apply(g, gw, geo=geo) if need[0] else None
-        gg = Convolution.apply(x, gw, geo=geo) if need[1] else None
+        gg = Convolution.apply(x, gw, geo=geo, out_hw=ctx.g_hw) if need[1] else None
         return gx, gg
 
 

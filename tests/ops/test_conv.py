@@ -338,3 +338,22 @@ def test_max_pool_nan_wins_as_in_torch():
         if requires_grad:
             y.sum().backward()
             assert x.grad.tolist() == [[[[0.0, 1.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0]]]]
+
+
+@pytest.mark.parametrize('nd,stride,dilation,output_padding,padding',
+                         [(2, 1, 2, 1, 0), (2, 1, 2, 1, 1), (2, 1, 3, 2, 2), (1, 1, 2, 1, 0), (2, 2, 3, 2, 1)])
+def test_conv_transpose_output_padding_past_the_stride(nd, stride, dilation, output_padding, padding):
+    """output_padding below the dilation but not the stride adds rows no input reaches: the input's gradient
+    (a convolution of the output's gradient) must leave them out, to every order."""
+    f = getattr(framework.nn.functional, f'conv_transpose{nd}d')
+    rng = np.random.default_rng(0)
+    x = framework.tensor(rng.standard_normal((2, 2) + (3,) * nd), requires_grad=True)
+    w = framework.tensor(rng.standard_normal((2, 3) + (3,) * nd), requires_grad=True)
+    fn = lambda a, b: f(a, b, stride=stride, dilation=dilation, output_padding=output_padding, padding=padding)  # noqa: E731
+    y = fn(x, w)
+    size = (3 - 1) * stride - 2 * padding + dilation * 2 + output_padding + 1
+    assert y.shape == (2, 3) + (size,) * nd
+    y.sum().backward()
+    assert x.grad.shape == x.shape and w.grad.shape == w.shape
+    assert framework.autograd.gradcheck(fn, (x, w))
+    assert framework.autograd.gradgradcheck(fn, (x, w))
